@@ -52,7 +52,8 @@ CREATE INDEX sessions_due ON sessions (reconcile_at) WHERE reconcile_at IS NOT N
 -- Wakes the reconcile loop (LISTEN execbox_sessions) as soon as a row needs work.
 CREATE FUNCTION execbox_notify_session() RETURNS trigger AS $$
 BEGIN
-    IF NEW.reconcile_at IS NOT NULL THEN
+    -- only rows due now: a row scheduled for later is found by the loop's timer
+    IF NEW.reconcile_at IS NOT NULL AND NEW.reconcile_at <= clock_timestamp() + interval '100 milliseconds' THEN
         PERFORM pg_notify('execbox_sessions', NEW.id);
     END IF;
     RETURN NEW;

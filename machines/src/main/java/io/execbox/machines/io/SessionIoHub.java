@@ -1,0 +1,144 @@
+package io.execbox.machines.io;
+
+import io.execbox.machines.IoChannel;
+import io.execbox.machines.MachineException;
+import io.execbox.machines.MachineIo;
+import io.execbox.machines.MachineRef;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sessions whose I/O this process holds. The reconcile loop attaches a session's machine here
+ * before starting it, so its output is retained from the first byte; attach clients read the
+ * journal; a process that did not start the machine (after a restart) replays it from the runtime.
+ */
+public final class SessionIoHub implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SessionIoHub.class);
+
+  private final MachineIo io;
+  private final long retentionBytes;
+  private final Map<String, SessionStream> streams = new ConcurrentHashMap<>();
+  private final List<Consumer<String>> exitListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> openListeners = new CopyOnWriteArrayList<>();
+  private final ExecutorService exitWaiters;
+
+  public SessionIoHub(MachineIo io, long retentionBytes) {
+    this.io = io;
+    this.retentionBytes = retentionBytes;
+    AtomicInteger n = new AtomicInteger();
+    this.exitWaiters =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "execbox-exit-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  public long retentionBytes() {
+    return retentionBytes;
+  }
+
+  /** Calls {@code listener} with the session id when a session's command has exited. */
+  public void onExit(Consumer<String> listener) {
+    exitListeners.add(listener);
+  }
+
+  /** Calls {@code listener} with the session id when a session's stream is registered. */
+  public Runnable onOpen(Consumer<String> listener) {
+    openListeners.add(listener);
+    return () -> openListeners.remove(listener);
+  }
+
+  public Optional<SessionStream> find(String sessionId) {
+    return Optional.ofNullable(streams.get(sessionId));
+  }
+
+  /**
+   * Attaches to a created machine before its command starts (blocking). Returns the existing stream
+   * if this process holds one already.
+   */
+  public SessionStream attachBeforeStart(MachineRef ref) {
+    return open(ref, true);
+  }
+
+  /**
+   * The session's stream, replaying the machine's output from the runtime when this process does
+   * not hold it (blocking).
+   */
+  public SessionStream replay(MachineRef ref) {
+    return open(ref, false);
+  }
+
+  private SessionStream open(MachineRef ref, boolean beforeStart) {
+    SessionStream created;
+    synchronized (this) {
+      SessionStream existing = streams.get(ref.sessionId());
+      if (existing != null) {
+        return existing;
+      }
+      created = new SessionStream(ref, new OutputJournal(retentionBytes));
+      IoChannel channel =
+          beforeStart ? io.attach(ref, created) : io.replay(ref, created);
+      created.connect(channel, () -> exitWaiters.execute(() -> finish(created)));
+      streams.put(ref.sessionId(), created);
+    }
+    openListeners.forEach(l -> l.accept(ref.sessionId()));
+    return created;
+  }
+
+  /** Registers a finished session's archived journal, so that attaches read it from memory. */
+  public SessionStream registerArchive(MachineRef ref, OutputJournal journal) {
+    SessionStream s = SessionStream.archived(ref, journal);
+    SessionStream prev = streams.putIfAbsent(ref.sessionId(), s);
+    return prev == null ? s : prev;
+  }
+
+  private void finish(SessionStream s) {
+    try {
+      int code = io.awaitExit(s.ref(), Duration.ofSeconds(30));
+      s.journal().complete(code);
+    } catch (MachineException | IllegalStateException e) {
+      // the machine went away without our seeing its exit (destroyed, or the runtime lost it)
+      log.info("session {}: output ended without an exit code: {}", s.sessionId(), e.getMessage());
+      streams.remove(s.sessionId(), s);
+      s.journal().fail("lost the machine's output: " + e.getMessage());
+    }
+    s.disconnect();
+    exitListeners.forEach(l -> l.accept(s.sessionId()));
+  }
+
+  /** Forgets a finished session's stream (after its output was archived). */
+  public void release(String sessionId) {
+    streams.computeIfPresent(
+        sessionId, (id, s) -> s.journal().isFinished() ? null : s);
+  }
+
+  /** Drops a session's stream whatever its state (its machine is being destroyed). */
+  public void drop(String sessionId) {
+    SessionStream s = streams.remove(sessionId);
+    if (s != null) {
+      s.disconnect();
+    }
+  }
+
+  public int size() {
+    return streams.size();
+  }
+
+  @Override
+  public void close() {
+    streams.values().forEach(SessionStream::disconnect);
+    exitWaiters.shutdownNow();
+  }
+}

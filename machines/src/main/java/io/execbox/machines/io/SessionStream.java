@@ -1,0 +1,115 @@
+package io.execbox.machines.io;
+
+import io.execbox.machines.IoChannel;
+import io.execbox.machines.MachineRef;
+import io.execbox.machines.OutputSink;
+import io.execbox.machines.StreamKind;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One session's live I/O in this process: the journal its output goes to and the stdin its
+ * clients share. Created by {@link SessionIoHub}.
+ */
+public final class SessionStream implements OutputSink {
+  private final MachineRef ref;
+  private final OutputJournal journal;
+  private final AtomicReference<IoChannel> channel = new AtomicReference<>();
+  private final Object stdinLock = new Object();
+  private volatile Runnable onEnd = () -> {};
+  private volatile Throwable endError;
+  private volatile boolean ended;
+
+  SessionStream(MachineRef ref, OutputJournal journal) {
+    this.ref = ref;
+    this.journal = journal;
+  }
+
+  /** A stream with no live machine behind it (a finished session's archive). */
+  static SessionStream archived(MachineRef ref, OutputJournal journal) {
+    SessionStream s = new SessionStream(ref, journal);
+    s.ended = true;
+    return s;
+  }
+
+  void connect(IoChannel c, Runnable onEnd) {
+    this.onEnd = onEnd;
+    channel.set(c);
+    if (ended) {
+      onEnd.run();
+    }
+  }
+
+  public MachineRef ref() {
+    return ref;
+  }
+
+  public String sessionId() {
+    return ref.sessionId();
+  }
+
+  public OutputJournal journal() {
+    return journal;
+  }
+
+  /** Whether the machine's output has ended (the command exited or the connection broke). */
+  public boolean outputEnded() {
+    return ended;
+  }
+
+  Throwable endError() {
+    return endError;
+  }
+
+  /** Whether stdin can still be written. */
+  public boolean stdinOpen() {
+    IoChannel c = channel.get();
+    return c != null && c.stdinOpen();
+  }
+
+  /**
+   * Writes to the command's stdin; blocks under the runtime's back-pressure, so callers use an I/O
+   * thread. Writes from several clients are serialised whole.
+   */
+  public void writeStdin(byte[] data) throws IOException {
+    IoChannel c = channel.get();
+    if (c == null || !c.stdinOpen()) {
+      throw new IOException("stdin is closed");
+    }
+    synchronized (stdinLock) {
+      c.writeStdin(data);
+    }
+  }
+
+  /** Ends the command's stdin. Idempotent. */
+  public void closeStdin() throws IOException {
+    IoChannel c = channel.get();
+    if (c != null) {
+      synchronized (stdinLock) {
+        c.closeStdin();
+      }
+    }
+  }
+
+  /** Drops the connection to the machine. */
+  void disconnect() {
+    IoChannel c = channel.get();
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  @Override
+  public void onOutput(StreamKind kind, byte[] data) {
+    journal.append(kind, data);
+  }
+
+  @Override
+  public void onEnd(Throwable error) {
+    endError = error;
+    ended = true;
+    if (channel.get() != null) {
+      onEnd.run();
+    }
+  }
+}
