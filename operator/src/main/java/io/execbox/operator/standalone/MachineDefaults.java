@@ -1,0 +1,8 @@
+package io.execbox.operator.standalone;
+
+/** Limits applied when a session's spec leaves them out. */
+public record MachineDefaults(int cpuMillis, int memoryMB) {
+  public static MachineDefaults defaults() {
+    return new MachineDefaults(1000, 512);
+  }
+}

@@ -1,0 +1,84 @@
+package io.execbox.operator.standalone;
+
+import io.execbox.machines.MachineBackend;
+import io.execbox.machines.MachineSummary;
+import io.execbox.store.Store;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Destroys labelled machines whose session is finished or unknown, at start and periodically, so
+ * no machine outlives its session even after a crash between steps.
+ */
+public final class OrphanSweeper implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OrphanSweeper.class);
+
+  private final Store store;
+  private final MachineBackend backend;
+  private final Duration interval;
+  private Disposable running;
+
+  public OrphanSweeper(Store store, MachineBackend backend, Duration interval) {
+    this.store = store;
+    this.backend = backend;
+    this.interval = interval;
+  }
+
+  public synchronized void start() {
+    running = Flux.interval(Duration.ZERO, interval).concatMap(t -> sweep(), 1).subscribe();
+  }
+
+  /** One sweep; emits how many machines were destroyed. */
+  public Mono<Integer> sweep() {
+    return Mono.fromCallable(backend::list)
+        .subscribeOn(Schedulers.boundedElastic())
+        .flatMap(
+            machines -> {
+              List<String> ids =
+                  machines.stream().map(MachineSummary::sessionId).filter(s -> s != null).toList();
+              return store
+                  .sessions()
+                  .liveMachineSessions(ids)
+                  .collectList()
+                  .map(HashSet::new)
+                  .flatMap(live -> destroyOrphans(machines, live));
+            })
+        .onErrorResume(
+            e -> {
+              log.warn("orphan sweep failed: {}", e.toString());
+              return Mono.just(0);
+            });
+  }
+
+  private Mono<Integer> destroyOrphans(List<MachineSummary> machines, Set<String> live) {
+    return Flux.fromIterable(machines)
+        .filter(m -> m.sessionId() == null || !live.contains(m.sessionId()))
+        .concatMap(
+            m ->
+                Mono.fromRunnable(
+                        () -> {
+                          log.info("destroying orphan machine {} of session {}", m.machineId(), m.sessionId());
+                          if (m.sessionId() != null) {
+                            backend.destroy(m.sessionId());
+                          }
+                        })
+                    .subscribeOn(Schedulers.boundedElastic())
+                    .thenReturn(1))
+        .reduce(0, Integer::sum);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (running != null) {
+      running.dispose();
+    }
+  }
+}

@@ -1,0 +1,383 @@
+package io.execbox.operator.standalone;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.execbox.crds.SessionPhase;
+import io.execbox.crds.SessionSpec;
+import io.execbox.machines.MachineBackend;
+import io.execbox.machines.MachineException;
+import io.execbox.machines.MachineRef;
+import io.execbox.machines.MachineSpec;
+import io.execbox.machines.MachineState;
+import io.execbox.machines.Observation;
+import io.execbox.machines.PublishedPort;
+import io.execbox.machines.StreamKind;
+import io.execbox.machines.io.OutputJournal;
+import io.execbox.machines.io.SessionIoHub;
+import io.execbox.operator.lifecycle.Action;
+import io.execbox.operator.lifecycle.Lifecycle;
+import io.execbox.operator.lifecycle.LifecyclePolicy;
+import io.execbox.operator.lifecycle.SessionState;
+import io.execbox.store.MachineRow;
+import io.execbox.store.OutputChunk;
+import io.execbox.store.SessionPatch;
+import io.execbox.store.SessionRow;
+import io.execbox.store.Store;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Reconciles one session row in standalone mode: locks it, observes its machine, asks {@link
+ * Lifecycle#decide} for the next step, carries it out and records the result. Never sleeps: a step
+ * that must wait sets the row's next reconcile time.
+ */
+public final class SessionReconciler {
+  private static final Logger log = LoggerFactory.getLogger(SessionReconciler.class);
+
+  private final Store store;
+  private final MachineBackend backend;
+  private final SessionIoHub hub;
+  private final LifecyclePolicy policy;
+  private final MachineDefaults defaults;
+  private final ObjectMapper json;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final Timer startLatency;
+
+  public SessionReconciler(
+      Store store,
+      MachineBackend backend,
+      SessionIoHub hub,
+      LifecyclePolicy policy,
+      MachineDefaults defaults,
+      ObjectMapper json,
+      Clock clock,
+      MeterRegistry meters) {
+    this.store = store;
+    this.backend = backend;
+    this.hub = hub;
+    this.policy = policy;
+    this.defaults = defaults;
+    this.json = json;
+    this.clock = clock;
+    this.meters = meters;
+    this.startLatency =
+        Timer.builder("execbox.session.start")
+            .description("From create to the command running")
+            .publishPercentileHistogram()
+            .register(meters);
+  }
+
+  /** Reconciles the row if it is due and no other worker holds it. */
+  public Mono<Void> reconcile(String id) {
+    return store
+        .sessions()
+        .withLocked(
+            id,
+            row ->
+                store
+                    .sessions()
+                    .machine(id)
+                    .map(Optional::of)
+                    .defaultIfEmpty(Optional.empty())
+                    .flatMap(machine -> step(row, machine.orElse(null))))
+        .then()
+        .onErrorResume(
+            e -> {
+              log.warn("session {}: reconcile failed, will retry: {}", id, e.toString());
+              return store
+                  .sessions()
+                  .apply(id, SessionPatch.create().reconcileAt(clock.instant().plusSeconds(1)))
+                  .onErrorResume(x -> Mono.empty());
+            });
+  }
+
+  private Mono<Boolean> step(SessionRow row, MachineRow machine) {
+    return blocking(() -> backend.observe(row.id()))
+        .flatMap(
+            obs -> {
+              Instant now = clock.instant();
+              Action action = Lifecycle.decide(state(row, machine), obs, now, policy);
+              log.debug("session {}: {} / {} → {}", row.id(), row.status(), obs.state(), action);
+              return execute(row, machine, obs, action, now);
+            })
+        .onErrorResume(
+            MachineException.class,
+            e -> {
+              countError(e.kind());
+              log.warn("session {}: backend error: {}", row.id(), e.getMessage());
+              return Mono.just(SessionPatch.create().reconcileAt(clock.instant().plusSeconds(1)));
+            })
+        .flatMap(patch -> store.sessions().apply(row.id(), patch).thenReturn(true));
+  }
+
+  static SessionState state(SessionRow row, MachineRow machine) {
+    return new SessionState(
+        SessionPhase.fromWire(row.status()),
+        row.createdAt(),
+        row.deadlineAt(),
+        row.startedAt(),
+        row.exitCode(),
+        row.stopRequestedAt(),
+        row.termSentAt(),
+        row.killRequestedAt(),
+        row.createAttempts(),
+        machine != null,
+        machine != null && machine.destroyedAt() != null);
+  }
+
+  private Mono<SessionPatch> execute(
+      SessionRow row, MachineRow machine, Observation obs, Action action, Instant now) {
+    MachineRef ref = obs.ref();
+    if (action instanceof Action.CreateMachine) {
+      return create(row, now);
+    } else if (action instanceof Action.StartMachine) {
+      return blocking(
+              () -> {
+                hub.attachBeforeStart(ref);
+                backend.start(ref);
+                return backend.observe(row.id());
+              })
+          .map(after -> running(row, after, clock.instant()));
+    } else if (action instanceof Action.RecordRunning r) {
+      return Mono.just(running(row, obs, r.startedAt()));
+    } else if (action instanceof Action.SendTerm) {
+      return blocking(() -> backend.stop(ref))
+          .thenReturn(
+              SessionPatch.create().termSentAt(now).reconcileAt(now.plus(shortest(policy.poll(), policy.stopGrace()))));
+    } else if (action instanceof Action.Kill k) {
+      log.info("session {}: killing ({})", row.id(), k.reason());
+      return blocking(() -> backend.kill(ref))
+          .thenReturn(SessionPatch.create().reconcileAt(now.plusMillis(200)));
+    } else if (action instanceof Action.DeadlineKill) {
+      log.info("session {}: deadline reached, killing", row.id());
+      Mono<Void> kill = ref == null ? Mono.empty() : blocking(() -> backend.kill(ref));
+      return kill.thenReturn(
+          SessionPatch.create()
+              .status(SessionPhase.KILLED.wire())
+              .exitCode(Lifecycle.KILLED_EXIT_CODE)
+              .reason("deadline exceeded")
+              .endedAt(now)
+              .reconcileAt(now.plusMillis(200)));
+    } else if (action instanceof Action.RecordEnd e) {
+      SessionPatch p = SessionPatch.create().exitCode(e.exitCode()).reconcileAt(now);
+      if (!e.status().wire().equals(row.status())) {
+        p.status(e.status().wire());
+      }
+      if (e.reason() != null) {
+        p.reason(e.reason());
+      }
+      if (row.endedAt() == null) {
+        p.endedAt(obs.finishedAt() != null ? obs.finishedAt() : now);
+      }
+      return Mono.just(p);
+    } else if (action instanceof Action.Fail f) {
+      log.info("session {}: failed: {}", row.id(), f.reason());
+      return Mono.just(
+          SessionPatch.create()
+              .status(SessionPhase.FAILED.wire())
+              .reason(f.reason())
+              .endedAt(now)
+              .reconcileAt(now));
+    } else if (action instanceof Action.ArchiveAndDestroy) {
+      return archiveAndDestroy(row, ref, now);
+    } else if (action instanceof Action.Done) {
+      return finish(row, now);
+    } else if (action instanceof Action.Wait w) {
+      return Mono.just(SessionPatch.create().reconcileAt(w.until()));
+    }
+    return Mono.error(new IllegalStateException("unknown action " + action));
+  }
+
+  private Mono<SessionPatch> create(SessionRow row, Instant now) {
+    return Mono.fromCallable(() -> json.readValue(row.specJson(), SessionSpec.class))
+        .flatMap(
+            spec -> {
+              MachineSpec ms =
+                  new MachineSpec(
+                      row.id(),
+                      row.accountId(),
+                      spec,
+                      spec.getResources() != null && spec.getResources().getCpuMillis() != null
+                          ? spec.getResources().getCpuMillis()
+                          : defaults.cpuMillis(),
+                      spec.getResources() != null && spec.getResources().getMemoryMB() != null
+                          ? spec.getResources().getMemoryMB()
+                          : defaults.memoryMB());
+              return blocking(() -> backend.create(ms));
+            })
+        .flatMap(
+            ref ->
+                store
+                    .sessions()
+                    .saveMachine(
+                        new MachineRow(row.id(), backend.name(), ref.machineId(), ref.name(), null, null))
+                    .then(
+                        blocking(
+                            () -> {
+                              hub.attachBeforeStart(ref);
+                              backend.start(ref);
+                              return backend.observe(row.id());
+                            })))
+        .map(
+            obs -> {
+              Instant started = clock.instant();
+              startLatency.record(Duration.between(row.createdAt(), started));
+              if (obs.state() == MachineState.RUNNING || obs.state() == MachineState.EXITED) {
+                return running(row, obs, started);
+              }
+              return SessionPatch.create().reconcileAt(started);
+            })
+        .onErrorResume(
+            MachineException.class,
+            e -> {
+              countError(e.kind());
+              if (e.kind().permanent()) {
+                log.info("session {}: cannot create its machine: {}", row.id(), e.getMessage());
+                return Mono.just(
+                    SessionPatch.create()
+                        .status(SessionPhase.FAILED.wire())
+                        .reason(e.getMessage())
+                        .endedAt(now)
+                        .reconcileAt(now));
+              }
+              int attempts = row.createAttempts() + 1;
+              log.warn("session {}: create attempt {} failed: {}", row.id(), attempts, e.getMessage());
+              return Mono.just(
+                  SessionPatch.create()
+                      .createAttempts(attempts)
+                      .reconcileAt(now.plusMillis(200L << Math.min(attempts, 6))));
+            });
+  }
+
+  private SessionPatch running(SessionRow row, Observation obs, Instant startedAt) {
+    Instant now = clock.instant();
+    SessionPatch p = SessionPatch.create();
+    if (SessionPhase.PENDING.wire().equals(row.status())) {
+      p.status(SessionPhase.RUNNING.wire());
+    }
+    if (row.startedAt() == null) {
+      p.startedAt(obs.startedAt() != null ? obs.startedAt() : startedAt);
+    }
+    if (!obs.ports().isEmpty()) {
+      p.networkJson(networkJson(obs.ports()));
+    }
+    Instant next = now.plus(policy.poll());
+    return p.reconcileAt(next.isBefore(row.deadlineAt()) ? next : row.deadlineAt());
+  }
+
+  private String networkJson(List<PublishedPort> ports) {
+    Map<String, Object> byPort = new LinkedHashMap<>();
+    String host = null;
+    for (PublishedPort p : ports) {
+      host = p.host();
+      byPort.put(
+          String.valueOf(p.containerPort()),
+          Map.of("hostPort", p.hostPort(), "url", "http://" + p.host() + ":" + p.hostPort()));
+    }
+    Map<String, Object> network = new LinkedHashMap<>();
+    network.put("mode", "exposed");
+    network.put("host", host);
+    network.put("ports", byPort);
+    try {
+      return json.writeValueAsString(network);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Archives the output, destroys the machine and finishes the row; or, while the output of the
+   * exited machine is still being read to its end, comes back a moment later.
+   */
+  private Mono<SessionPatch> archiveAndDestroy(SessionRow row, MachineRef ref, Instant now) {
+    if (row.outputArchived()) {
+      return destroy(row).then(finish(row, now));
+    }
+    return blocking(() -> Optional.ofNullable(endedOutput(row, ref)))
+        .flatMap(
+            j -> {
+              if (j.isEmpty()) {
+                return Mono.just(SessionPatch.create().reconcileAt(now.plusMillis(50)));
+              }
+              List<OutputChunk> chunks = new ArrayList<>();
+              for (OutputJournal.Chunk c : j.get().retained()) {
+                chunks.add(new OutputChunk(c.kind() == StreamKind.STDOUT ? 1 : 2, c.data()));
+              }
+              return store
+                  .sessions()
+                  .saveOutput(row.id(), chunks, j.get().dropped())
+                  .then(destroy(row))
+                  .then(finish(row, now));
+            });
+  }
+
+  private Mono<Void> destroy(SessionRow row) {
+    return blocking(() -> backend.destroy(row.id()))
+        .then(store.sessions().markMachineDestroyed(row.id()))
+        .then(Mono.fromRunnable(() -> hub.release(row.id())));
+  }
+
+  /**
+   * The session's output once it has been read to its end: the journal this process holds, or a
+   * replay from the runtime (started here, read on a later pass). Null while not yet complete.
+   */
+  private OutputJournal endedOutput(SessionRow row, MachineRef ref) {
+    var held = hub.find(row.id());
+    if (held.isPresent()) {
+      return held.get().outputEnded() ? held.get().journal() : null;
+    }
+    if (ref == null) {
+      return new OutputJournal(hub.retentionBytes());
+    }
+    hub.replay(ref);
+    return null;
+  }
+
+  private Mono<SessionPatch> finish(SessionRow row, Instant now) {
+    Instant ended = row.endedAt() != null ? row.endedAt() : now;
+    double wall =
+        row.startedAt() == null
+            ? 0.0
+            : Math.max(0, Duration.between(row.startedAt(), ended).toMillis() / 1000.0);
+    return store
+        .sessions()
+        .recordUsage(row.id(), row.accountId(), wall, null, ended)
+        .thenReturn(SessionPatch.create().reconcileAt(null));
+  }
+
+  private void countError(MachineException.Kind kind) {
+    Counter.builder("execbox.backend.errors")
+        .description("Backend failures by kind")
+        .tag("backend", backend.name())
+        .tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT))
+        .register(meters)
+        .increment();
+  }
+
+  private static Duration shortest(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static <T> Mono<T> blocking(Callable<T> c) {
+    return Mono.fromCallable(c).subscribeOn(Schedulers.boundedElastic());
+  }
+
+  private static Mono<Void> blocking(Runnable r) {
+    return Mono.<Void>fromRunnable(r).subscribeOn(Schedulers.boundedElastic());
+  }
+}

@@ -1,0 +1,74 @@
+package io.execbox.operator.standalone;
+
+import io.execbox.machines.io.SessionIoHub;
+import io.execbox.store.Store;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Standalone mode's control loop: the Postgres rows are the desired state. A pass reconciles every
+ * due row; passes run when PostgreSQL announces a row needs work (LISTEN/NOTIFY), when a machine's
+ * command exits, and on a short timer for deadlines and polls. Rows are claimed FOR UPDATE SKIP
+ * LOCKED, so several replicas can run it side by side.
+ */
+public final class StandaloneLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StandaloneLoop.class);
+
+  private final Store store;
+  private final SessionReconciler reconciler;
+  private final SessionIoHub hub;
+  private final Duration tick;
+  private final int concurrency;
+  private Disposable running;
+
+  public StandaloneLoop(
+      Store store, SessionReconciler reconciler, SessionIoHub hub, Duration tick, int concurrency) {
+    this.store = store;
+    this.reconciler = reconciler;
+    this.hub = hub;
+    this.tick = tick;
+    this.concurrency = concurrency;
+  }
+
+  public synchronized void start() {
+    if (running != null) {
+      return;
+    }
+    hub.onExit(id -> store.sessions().wake(id).subscribe(null, e -> log.debug("wake {}: {}", id, e.toString())));
+    running =
+        Flux.merge(
+                Flux.just(0L),
+                store.sessionWakeups().map(id -> 0L),
+                Flux.interval(tick, tick))
+            .onBackpressureLatest()
+            .concatMap(t -> pass(), 1)
+            .subscribe();
+    log.info("standalone reconcile loop started");
+  }
+
+  /** Reconciles every due row once. */
+  public Mono<Void> pass() {
+    return store
+        .sessions()
+        .dueIds(256)
+        .flatMap(reconciler::reconcile, concurrency)
+        .then()
+        .onErrorResume(
+            e -> {
+              log.warn("reconcile pass failed: {}", e.toString());
+              return Mono.empty();
+            });
+  }
+
+  @Override
+  public synchronized void close() {
+    if (running != null) {
+      running.dispose();
+      running = null;
+    }
+  }
+}
