@@ -4,8 +4,8 @@ import io.execbox.crds.SessionSpec;
 import java.util.Objects;
 
 /**
- * What a backend needs to create a session's machine: the session's identity and its spec, with
- * the server's defaults already applied to the limits.
+ * What a backend needs to create a session's machine: the session's identity and its spec, with the
+ * server's defaults already applied to the limits.
  *
  * @param sessionId {@code sess_<hex>}; the machine's name derives from it
  * @param ownerId the owning account, written into the machine's labels

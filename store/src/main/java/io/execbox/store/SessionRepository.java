@@ -189,6 +189,11 @@ public final class SessionRepository {
         .one();
   }
 
+  /** Sessions pending or running now, across accounts. */
+  public Mono<Long> countActive() {
+    return db.sql("SELECT count(*) FROM sessions WHERE " + ACTIVE).map(r -> r.get(0, Long.class)).one();
+  }
+
   /** Ids of rows whose reconcile time has come, oldest first. */
   public Flux<String> dueIds(int limit) {
     return db.sql(

@@ -10,9 +10,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A session's output, retained up to a bound and read by any number of readers, each at its own
  * pace from its own cursor. Bytes are addressed by their absolute offset in the session's output
- * (stdout and stderr interleaved in arrival order). When the bound is exceeded the oldest bytes
- * are discarded and counted, so a reader that falls behind learns exactly how many it lost. The
- * writer is never blocked by a reader.
+ * (stdout and stderr interleaved in arrival order). When the bound is exceeded the oldest bytes are
+ * discarded and counted, so a reader that falls behind learns exactly how many it lost. The writer
+ * is never blocked by a reader.
  */
 public final class OutputJournal {
   /** A piece of output at an absolute offset. */
@@ -57,9 +57,11 @@ public final class OutputJournal {
     this.retentionBytes = retentionBytes;
   }
 
-  /** Rebuilds a finished session's journal from archived output. */
-  public static OutputJournal ofArchive(
-      long retentionBytes, long dropped, List<Chunk> retained, int exitCode) {
+  /**
+   * Rebuilds a finished session's journal from archived output; the caller then completes or fails
+   * it.
+   */
+  public static OutputJournal ofArchive(long retentionBytes, long dropped, List<Chunk> retained) {
     OutputJournal j = new OutputJournal(Math.max(retentionBytes, total(retained) + 1));
     j.start = dropped;
     j.end = dropped;
@@ -67,7 +69,6 @@ public final class OutputJournal {
       j.chunks.add(new Chunk(j.end, c.kind(), c.data()));
       j.end += c.data().length;
     }
-    j.exitCode = exitCode;
     return j;
   }
 

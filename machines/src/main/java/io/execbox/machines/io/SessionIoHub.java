@@ -88,8 +88,7 @@ public final class SessionIoHub implements AutoCloseable {
         return existing;
       }
       created = new SessionStream(ref, new OutputJournal(retentionBytes));
-      IoChannel channel =
-          beforeStart ? io.attach(ref, created) : io.replay(ref, created);
+      IoChannel channel = beforeStart ? io.attach(ref, created) : io.replay(ref, created);
       created.connect(channel, () -> exitWaiters.execute(() -> finish(created)));
       streams.put(ref.sessionId(), created);
     }
@@ -120,8 +119,7 @@ public final class SessionIoHub implements AutoCloseable {
 
   /** Forgets a finished session's stream (after its output was archived). */
   public void release(String sessionId) {
-    streams.computeIfPresent(
-        sessionId, (id, s) -> s.journal().isFinished() ? null : s);
+    streams.computeIfPresent(sessionId, (id, s) -> s.journal().isFinished() ? null : s);
   }
 
   /** Drops a session's stream whatever its state (its machine is being destroyed). */

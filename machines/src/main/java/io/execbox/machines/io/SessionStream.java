@@ -8,8 +8,8 @@ import java.io.IOException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One session's live I/O in this process: the journal its output goes to and the stdin its
- * clients share. Created by {@link SessionIoHub}.
+ * One session's live I/O in this process: the journal its output goes to and the stdin its clients
+ * share. Created by {@link SessionIoHub}.
  */
 public final class SessionStream implements OutputSink {
   private final MachineRef ref;

@@ -1,0 +1,164 @@
+package io.execbox.api.account;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.execbox.api.auth.ApiKeys;
+import io.execbox.api.auth.Principal;
+import io.execbox.api.problem.ApiException;
+import io.execbox.store.ApiKeyRow;
+import io.execbox.store.Store;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/** The account routes (extension): the account, its usage, its keys. */
+@RestController
+@RequestMapping(path = "/v1/account", produces = MediaType.APPLICATION_JSON_VALUE)
+@SecurityRequirement(name = "bearer")
+public class AccountController {
+  /** The limits that apply to an account. */
+  public record Limits(int maxActiveSessions, int requestsPerMinute) {}
+
+  /** The account. */
+  public record AccountView(String id, String name, String createdAt, Limits limits) {}
+
+  /** Today's usage (UTC day). */
+  public record UsageView(
+      String date,
+      long sessionsToday,
+      long activeSessions,
+      double wallSeconds,
+      double cpuSeconds,
+      Limits limits) {}
+
+  /** A key as listed: never the key itself. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record KeyView(
+      String id, String name, String prefix, String createdAt, String revokedAt, String lastUsedAt) {}
+
+  /** A key just made: the only time the key is shown. */
+  public record NewKeyView(String id, String accountId, String name, String prefix, String key) {}
+
+  /** Body of a key creation. */
+  public record NewKeyRequest(String name) {}
+
+  private final Store store;
+  private final int requestsPerMinute;
+  private final Clock clock;
+
+  public AccountController(Store store, int requestsPerMinute, Clock clock) {
+    this.store = store;
+    this.requestsPerMinute = requestsPerMinute;
+    this.clock = clock;
+  }
+
+  @Operation(summary = "The caller's account and its limits")
+  @GetMapping
+  public Mono<AccountView> account(ServerWebExchange exchange) {
+    Principal p = Principal.of(exchange);
+    return store
+        .accounts()
+        .findAccount(p.accountId())
+        .map(
+            a ->
+                new AccountView(
+                    a.id(), a.name(), time(a.createdAt()), new Limits(a.maxActiveSessions(), requestsPerMinute)));
+  }
+
+  @Operation(summary = "Today's usage: sessions, active sessions, seconds, limits")
+  @GetMapping("/usage")
+  public Mono<UsageView> usage(ServerWebExchange exchange) {
+    Principal p = Principal.of(exchange);
+    LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    Instant dayStart = today.atStartOfDay().toInstant(ZoneOffset.UTC);
+    return store
+        .accounts()
+        .findAccount(p.accountId())
+        .zipWith(store.sessions().usage(p.accountId(), dayStart))
+        .map(
+            t ->
+                new UsageView(
+                    today.toString(),
+                    t.getT2().sessionsToday(),
+                    t.getT2().activeSessions(),
+                    round(t.getT2().wallSeconds()),
+                    round(t.getT2().cpuSeconds()),
+                    new Limits(t.getT1().maxActiveSessions(), requestsPerMinute)));
+  }
+
+  @Operation(summary = "The account's keys (never the keys themselves)")
+  @GetMapping("/keys")
+  public Mono<Map<String, List<KeyView>>> keys(ServerWebExchange exchange) {
+    Principal p = Principal.of(exchange);
+    return store.accounts().listKeys(p.accountId()).map(AccountController::view).collectList().map(l -> Map.of("keys", l));
+  }
+
+  @Operation(summary = "Create a key; the response shows it this once")
+  @PostMapping(path = "/keys", consumes = MediaType.ALL_VALUE)
+  public Mono<ResponseEntity<NewKeyView>> createKey(
+      ServerWebExchange exchange, @RequestBody(required = false) NewKeyRequest body) {
+    Principal p = Principal.of(exchange);
+    String name = body == null || body.name() == null || body.name().isBlank() ? "key" : body.name();
+    if (name.length() > 100) {
+      return Mono.error(
+          ApiException.invalid(List.of(new ApiException.FieldError("name must be at most 100 characters", "body.name", null))));
+    }
+    String key = ApiKeys.newKey();
+    return store
+        .accounts()
+        .insertKey(ApiKeys.newId("key"), p.accountId(), name, ApiKeys.hash(key), ApiKeys.prefix(key))
+        .map(k -> ResponseEntity.status(HttpStatus.CREATED).body(new NewKeyView(k.id(), k.accountId(), k.name(), k.keyPrefix(), key)));
+  }
+
+  @Operation(summary = "Replace a key with a new one; the old one stops working now")
+  @PostMapping(path = "/keys/{id}/rotate", consumes = MediaType.ALL_VALUE)
+  public Mono<ResponseEntity<NewKeyView>> rotate(ServerWebExchange exchange, @PathVariable String id) {
+    Principal p = Principal.of(exchange);
+    String key = ApiKeys.newKey();
+    return store
+        .accounts()
+        .rotateKey(p.accountId(), id, ApiKeys.newId("key"), ApiKeys.hash(key), ApiKeys.prefix(key))
+        .switchIfEmpty(Mono.error(ApiException.notFound("key " + id)))
+        .map(k -> ResponseEntity.status(HttpStatus.CREATED).body(new NewKeyView(k.id(), k.accountId(), k.name(), k.keyPrefix(), key)));
+  }
+
+  @Operation(summary = "Revoke a key")
+  @DeleteMapping("/keys/{id}")
+  public Mono<KeyView> revoke(ServerWebExchange exchange, @PathVariable String id) {
+    Principal p = Principal.of(exchange);
+    return store
+        .accounts()
+        .revokeKey(p.accountId(), id)
+        .switchIfEmpty(Mono.error(ApiException.notFound("key " + id)))
+        .map(AccountController::view);
+  }
+
+  static KeyView view(ApiKeyRow k) {
+    return new KeyView(k.id(), k.name(), k.keyPrefix(), time(k.createdAt()), time(k.revokedAt()), time(k.lastUsedAt()));
+  }
+
+  static String time(Instant t) {
+    return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+}

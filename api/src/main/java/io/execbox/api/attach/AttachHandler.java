@@ -1,0 +1,150 @@
+package io.execbox.api.attach;
+
+import io.execbox.machines.MachineBackend;
+import io.execbox.machines.io.SessionIoHub;
+import io.execbox.store.Store;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.reactive.socket.CloseStatus;
+import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.reactive.socket.WebSocketMessage;
+import org.springframework.web.reactive.socket.WebSocketSession;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The attach WebSocket of API.md. The session was authorised before the handshake ({@link
+ * AttachFilter}); here its output is streamed from offset 0 at the client's pace, stdin frames are
+ * written in order (the next message is not read before the last one reached the process), and
+ * protocol abuse is answered with an error frame and close 1003/1007.
+ */
+public final class AttachHandler implements WebSocketHandler {
+  /** Exchange attribute holding the authorised session id. */
+  public static final String SESSION_ATTRIBUTE = "execbox.attach.session";
+
+  private static final Logger log = LoggerFactory.getLogger(AttachHandler.class);
+
+  private final AttachTargets targets;
+  private final AtomicInteger attached = new AtomicInteger();
+
+  public AttachHandler(Store store, MachineBackend backend, SessionIoHub hub, MeterRegistry meters) {
+    this.targets = new AttachTargets(store, backend, hub);
+    Gauge.builder("execbox.attach.clients", attached, AtomicInteger::get)
+        .description("WebSocket clients attached now")
+        .register(meters);
+  }
+
+  @Override
+  public Mono<Void> handle(WebSocketSession ws) {
+    // AttachFilter authorised this path before the handshake (404 otherwise)
+    String sessionId = AttachFilter.sessionIdOf(ws.getHandshakeInfo().getUri().getPath());
+    if (sessionId == null) {
+      return ws.close(CloseStatus.POLICY_VIOLATION);
+    }
+    attached.incrementAndGet();
+    Connection c = new Connection(ws, targets.resolve(sessionId).cache());
+    Flux<byte[]> output =
+        c.target
+            .flatMapMany(t -> JournalFrames.from(t.journal()))
+            .onErrorResume(
+                e -> {
+                  log.warn("attach {}: {}", sessionId, e.toString());
+                  return Flux.just(FrameCodec.error("attach failed: " + e.getMessage()));
+                })
+            .takeUntilOther(c.abort.asMono())
+            .doOnComplete(() -> c.control.tryEmitComplete());
+    Mono<Void> outbound =
+        ws.send(Flux.merge(output, c.control.asFlux()).map(b -> ws.binaryMessage(f -> f.wrap(b))))
+            .then(Mono.defer(() -> ws.close(c.closeWith.get())));
+    Mono<Void> inbound = ws.receive().concatMap(msg -> onMessage(msg, c)).then();
+    return Mono.firstWithSignal(outbound, inbound).doFinally(s -> attached.decrementAndGet());
+  }
+
+  /** One client connection's state. */
+  private static final class Connection {
+    final WebSocketSession ws;
+    final Mono<AttachTarget> target;
+    /** Frames besides the output (errors), written in order with it. */
+    final Sinks.Many<byte[]> control = Sinks.many().unicast().onBackpressureBuffer();
+    final Sinks.Empty<Void> abort = Sinks.empty();
+    final AtomicReference<CloseStatus> closeWith = new AtomicReference<>(CloseStatus.NORMAL);
+    volatile boolean aborted;
+
+    Connection(WebSocketSession ws, Mono<AttachTarget> target) {
+      this.ws = ws;
+      this.target = target;
+    }
+
+    synchronized void send(byte[] frame) {
+      control.tryEmitNext(frame);
+    }
+
+    /** Sends an error frame, then closes with {@code code} once it is written. */
+    synchronized void abort(int code, String message) {
+      if (aborted) {
+        return;
+      }
+      aborted = true;
+      control.tryEmitNext(FrameCodec.error(message));
+      closeWith.set(new CloseStatus(code, code == 1003 ? "unsupported data" : "invalid frame"));
+      abort.tryEmitEmpty();
+    }
+  }
+
+  private Mono<Void> onMessage(WebSocketMessage msg, Connection c) {
+    if (c.aborted) {
+      return Mono.empty();
+    }
+    if (msg.getType() == WebSocketMessage.Type.TEXT) {
+      log.info("attach protocol error: text message");
+      c.abort(1003, "text messages are not part of the protocol; send binary frames");
+      return Mono.empty();
+    }
+    if (msg.getType() != WebSocketMessage.Type.BINARY) {
+      return Mono.empty();
+    }
+    Frame frame;
+    try {
+      frame = FrameCodec.decode(msg.getPayload().toByteBuffer());
+    } catch (FrameCodec.ProtocolException e) {
+      log.info("attach protocol error: {}", e.getMessage());
+      c.abort(e.closeCode(), e.getMessage());
+      return Mono.empty();
+    }
+    log.debug("attach frame {}", frame.getClass().getSimpleName());
+    return c.target.flatMap(
+        t -> {
+          log.debug("attach frame to {} live={}", t.journal(), t.live() != null);
+          if (t.live() == null) {
+            c.send(FrameCodec.error("the session has ended; stdin is not accepted"));
+            return Mono.empty();
+          }
+          return Mono.fromCallable(
+                  () -> {
+                    if (frame instanceof Frame.Stdin s) {
+                      t.live().writeStdin(s.data());
+                    } else {
+                      t.live().closeStdin();
+                    }
+                    return true;
+                  })
+              .subscribeOn(Schedulers.boundedElastic())
+              .then()
+              .onErrorResume(
+                  IOException.class,
+                  e -> {
+                    if (frame instanceof Frame.Stdin) {
+                      c.send(FrameCodec.error("stdin is closed"));
+                    }
+                    return Mono.empty();
+                  });
+        });
+  }
+}

@@ -1,0 +1,128 @@
+package io.execbox.api.attach;
+
+import io.execbox.machines.MachineBackend;
+import io.execbox.machines.MachineException;
+import io.execbox.machines.MachineRef;
+import io.execbox.machines.MachineState;
+import io.execbox.machines.Observation;
+import io.execbox.machines.StreamKind;
+import io.execbox.machines.io.OutputJournal;
+import io.execbox.machines.io.SessionIoHub;
+import io.execbox.store.SessionRow;
+import io.execbox.store.Store;
+import java.time.Duration;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Finds what a client attaches to: the stream this process holds, the archive of a finished
+ * session, or a replay of the machine's output from the runtime. A pending session is waited for.
+ */
+final class AttachTargets {
+  private static final Duration RETRY = Duration.ofMillis(50);
+
+  private final Store store;
+  private final MachineBackend backend;
+  private final SessionIoHub hub;
+
+  AttachTargets(Store store, MachineBackend backend, SessionIoHub hub) {
+    this.store = store;
+    this.backend = backend;
+    this.hub = hub;
+  }
+
+  /** Resolves the target, waiting while the session's machine is being made. */
+  Mono<AttachTarget> resolve(String sessionId) {
+    return Mono.defer(() -> attempt(sessionId))
+        .repeatWhenEmpty(
+            repeats -> repeats.concatMap(n -> Mono.delay(RETRY)).take(Duration.ofMinutes(6)))
+        .switchIfEmpty(
+            Mono.error(new IllegalStateException("the session's machine did not appear in time")));
+  }
+
+  private Mono<AttachTarget> attempt(String sessionId) {
+    var held = hub.find(sessionId);
+    if (held.isPresent()) {
+      return Mono.just(new AttachTarget(held.get().journal(), held.get()));
+    }
+    return store
+        .sessions()
+        .findById(sessionId)
+        .flatMap(
+            row -> {
+              if (row.outputArchived()) {
+                return archived(row);
+              }
+              if ("pending".equals(row.status())) {
+                return Mono.empty();
+              }
+              return Mono.fromCallable(() -> replay(row))
+                  .subscribeOn(Schedulers.boundedElastic())
+                  .flatMap(t -> t == null ? Mono.empty() : Mono.just(t));
+            });
+  }
+
+  private AttachTarget replay(SessionRow row) {
+    Observation obs;
+    try {
+      obs = backend.observe(row.id());
+    } catch (MachineException e) {
+      return null;
+    }
+    if (obs.state() == MachineState.RUNNING || obs.state() == MachineState.EXITED) {
+      MachineRef ref = obs.ref();
+      var s = hub.replay(ref);
+      return new AttachTarget(s.journal(), s);
+    }
+    if (obs.state() == MachineState.ABSENT && !row.active() && row.reconcileAt() == null) {
+      // finished without a machine (never started, or failed): nothing to replay
+      OutputJournal j = new OutputJournal(1);
+      end(j, row);
+      return new AttachTarget(j, null);
+    }
+    return null;
+  }
+
+  private Mono<AttachTarget> archived(SessionRow row) {
+    return store
+        .sessions()
+        .loadOutput(row.id())
+        .map(
+            c ->
+                new OutputJournal.Chunk(
+                    0, c.stream() == 1 ? StreamKind.STDOUT : StreamKind.STDERR, c.data()))
+        .collectList()
+        .map(
+            chunks -> {
+              OutputJournal j =
+                  OutputJournal.ofArchive(hub.retentionBytes(), row.outputDropped(), chunks);
+              end(j, row);
+              return new AttachTarget(j, null);
+            });
+  }
+
+  private static void end(OutputJournal j, SessionRow row) {
+    Integer code = exitCode(row);
+    if (code != null) {
+      j.complete(code);
+    } else {
+      j.fail("session " + row.status() + (row.reason() == null ? "" : ": " + row.reason()));
+    }
+  }
+
+  /**
+   * The exit code a finished session reports: its own, or for a command that never ran, 137 when
+   * killed and 143 when stopped; none when it failed.
+   */
+  static Integer exitCode(SessionRow row) {
+    if (row.exitCode() != null) {
+      return row.exitCode();
+    }
+    return switch (row.status()) {
+      case "killed" -> 137;
+      case "stopped" -> 143;
+      default -> null;
+    };
+  }
+
+}

@@ -1,0 +1,131 @@
+package io.execbox.api.auth;
+
+import io.execbox.api.problem.ApiException;
+import io.execbox.store.Store;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+/**
+ * Authenticates {@code /v1/**} (the WebSocket upgrade included) and applies the rate limits.
+ * Missing, malformed, unknown and revoked keys all get the same 401; the key never reaches a log.
+ */
+public final class AuthFilter implements WebFilter, Ordered {
+  private static final Logger log = LoggerFactory.getLogger(AuthFilter.class);
+
+  private final Store store;
+  private final RateLimiter perKey;
+  private final RateLimiter perIp;
+  private final String adminToken;
+  private final Clock clock;
+
+  public AuthFilter(
+      Store store, RateLimiter perKey, RateLimiter perIp, String adminToken, Clock clock) {
+    this.store = store;
+    this.perKey = perKey;
+    this.perIp = perIp;
+    this.adminToken = adminToken == null || adminToken.isBlank() ? null : adminToken;
+    this.clock = clock;
+  }
+
+  @Override
+  public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+    String path = exchange.getRequest().getPath().value();
+    if (path.startsWith("/v1/admin/") || path.equals("/v1/admin")) {
+      return admin(exchange, chain);
+    }
+    if (!path.startsWith("/v1/") && !path.equals("/v1")) {
+      RateLimiter.Decision d = perIp.hit("ip:" + clientIp(exchange));
+      if (!d.allowed()) {
+        return Mono.error(limited(d));
+      }
+      return chain.filter(exchange);
+    }
+    String key = bearer(exchange);
+    if (!ApiKeys.wellFormed(key)) {
+      return deny(exchange, key == null ? "no bearer key" : "malformed key");
+    }
+    return store
+        .accounts()
+        .findActiveKeyByHash(ApiKeys.hash(key))
+        .switchIfEmpty(Mono.defer(() -> deny(exchange, "unknown or revoked key").then(Mono.empty())))
+        .flatMap(
+            k -> {
+              RateLimiter.Decision d = perKey.hit("key:" + k.id());
+              HttpHeaders h = exchange.getResponse().getHeaders();
+              h.set("X-RateLimit-Limit", String.valueOf(d.limit()));
+              h.set("X-RateLimit-Remaining", String.valueOf(d.remaining()));
+              h.set("X-RateLimit-Reset", String.valueOf(d.resetEpochSeconds()));
+              if (!d.allowed()) {
+                return Mono.error(limited(d));
+              }
+              exchange.getAttributes().put(Principal.ATTRIBUTE, new Principal(k.accountId(), k.id()));
+              store.accounts().touchKey(k.id()).subscribe(null, e -> {});
+              return chain.filter(exchange);
+            });
+  }
+
+  private Mono<Void> admin(ServerWebExchange exchange, WebFilterChain chain) {
+    if (adminToken == null) {
+      return Mono.error(ApiException.notFound("route " + exchange.getRequest().getPath().value()));
+    }
+    RateLimiter.Decision d = perIp.hit("admin:" + clientIp(exchange));
+    if (!d.allowed()) {
+      return Mono.error(limited(d));
+    }
+    String token = bearer(exchange);
+    if (token == null
+        || !MessageDigest.isEqual(
+            token.getBytes(StandardCharsets.UTF_8), adminToken.getBytes(StandardCharsets.UTF_8))) {
+      return deny(exchange, "bad admin token");
+    }
+    return chain.filter(exchange);
+  }
+
+  private Mono<Void> deny(ServerWebExchange exchange, String why) {
+    String ip = clientIp(exchange);
+    log.info("authentication failed from {} on {}: {}", ip, exchange.getRequest().getPath().value(), why);
+    RateLimiter.Decision d = perIp.hit("auth-fail:" + ip);
+    if (!d.allowed()) {
+      return Mono.error(limited(d));
+    }
+    return Mono.error(ApiException.unauthorized());
+  }
+
+  private ApiException limited(RateLimiter.Decision d) {
+    return new ApiException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        "Too Many Requests",
+        "rate limit of " + d.limit() + " requests per minute exceeded",
+        null,
+        d.retryAfterSeconds(clock));
+  }
+
+  private static String bearer(ServerWebExchange exchange) {
+    String h = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+    if (h == null || h.length() < 7 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return h.substring(7).trim();
+  }
+
+  private static String clientIp(ServerWebExchange exchange) {
+    InetSocketAddress a = exchange.getRequest().getRemoteAddress();
+    return a == null || a.getAddress() == null ? "unknown" : a.getAddress().getHostAddress();
+  }
+
+  @Override
+  public int getOrder() {
+    return -100;
+  }
+}

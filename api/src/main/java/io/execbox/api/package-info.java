@@ -1,1 +1,0 @@
-package io.execbox.api;

@@ -1,0 +1,90 @@
+package io.execbox.api.problem;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.codec.DecodingException;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.UnsupportedMediaTypeStatusException;
+import org.springframework.web.server.WebExceptionHandler;
+import reactor.core.publisher.Mono;
+
+/**
+ * Turns every error, from any layer, into an RFC 9457 problem with the right 4xx status; a 500 is
+ * reserved for real bugs, and is logged.
+ */
+public final class ProblemExceptionHandler implements WebExceptionHandler {
+  private static final Logger log = LoggerFactory.getLogger(ProblemExceptionHandler.class);
+  private final Problems problems;
+
+  public ProblemExceptionHandler(Problems problems) {
+    this.problems = problems;
+  }
+
+  @Override
+  public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
+    ApiException problem = toProblem(ex);
+    if (problem.status().is5xxServerError() && !(ex instanceof ApiException)) {
+      log.error("unhandled error on {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), ex);
+    }
+    return problems.write(exchange.getResponse(), problem, exchange.getRequest().getPath().value());
+  }
+
+  static ApiException toProblem(Throwable ex) {
+    if (ex instanceof ApiException a) {
+      return a;
+    }
+    if (has(ex, DataBufferLimitException.class)) {
+      return new ApiException(
+          HttpStatus.PAYLOAD_TOO_LARGE, "Payload Too Large", "the request body is too large");
+    }
+    if (ex instanceof UnsupportedMediaTypeStatusException) {
+      return new ApiException(
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+          "Unsupported Media Type",
+          "send the body as application/json");
+    }
+    if (ex instanceof MethodNotAllowedException) {
+      return new ApiException(
+          HttpStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", ex.getMessage());
+    }
+    if (ex instanceof ServerWebInputException || has(ex, DecodingException.class)
+        || has(ex, JsonProcessingException.class)) {
+      if (has(ex, MismatchedInputException.class) && !has(ex, com.fasterxml.jackson.core.JsonParseException.class)) {
+        return ApiException.badRequest("the request body does not have the expected shape");
+      }
+      return ApiException.badRequest("the request body is not valid JSON");
+    }
+    if (ex instanceof ResponseStatusException r) {
+      HttpStatus status = HttpStatus.resolve(r.getStatusCode().value());
+      if (status == null) {
+        status = HttpStatus.BAD_REQUEST;
+      }
+      String detail = r.getReason() != null ? r.getReason() : status.getReasonPhrase();
+      if (status == HttpStatus.NOT_FOUND) {
+        detail = "no such resource";
+      }
+      return new ApiException(status, status.getReasonPhrase(), detail);
+    }
+    return new ApiException(
+        HttpStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", "an unexpected error occurred");
+  }
+
+  private static boolean has(Throwable ex, Class<? extends Throwable> type) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,290 @@
+package io.execbox.api.sessions;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.execbox.api.auth.Principal;
+import io.execbox.api.problem.ApiException;
+import io.execbox.api.problem.ApiException.FieldError;
+import io.execbox.crds.SessionIds;
+import io.execbox.crds.SessionSpec;
+import io.execbox.store.CreateOutcome;
+import io.execbox.store.NewSession;
+import io.execbox.store.SessionRow;
+import io.execbox.store.Store;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/** The session routes of API.md. */
+@RestController
+@RequestMapping(path = "/v1/sessions", produces = MediaType.APPLICATION_JSON_VALUE)
+@SecurityRequirement(name = "bearer")
+public class SessionsController {
+  private static final Set<String> STATUSES =
+      Set.of("pending", "running", "stopped", "killed", "failed");
+
+  private final Store store;
+  private final ObjectMapper json;
+  private final SessionRequestValidator validator;
+  private final String backend;
+  private final int defaultTimeoutMs;
+  private final Clock clock;
+
+  public SessionsController(
+      Store store,
+      ObjectMapper json,
+      SessionRequestValidator validator,
+      String backend,
+      int defaultTimeoutMs,
+      Clock clock) {
+    this.store = store;
+    this.json = json;
+    this.validator = validator;
+    this.backend = backend;
+    this.defaultTimeoutMs = defaultTimeoutMs;
+    this.clock = clock;
+  }
+
+  @Operation(summary = "Create a session: one command in one image, with limits and a deadline")
+  @PostMapping(consumes = MediaType.ALL_VALUE)
+  public Mono<ResponseEntity<SessionView>> create(
+      ServerWebExchange exchange,
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              content = @Content(schema = @Schema(implementation = SessionSpec.class)))
+          @RequestBody(required = false)
+          String body,
+      @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+    Principal p = Principal.of(exchange);
+    if (body == null || body.isBlank()) {
+      return Mono.error(ApiException.badRequest("a JSON body is required"));
+    }
+    JsonNode tree;
+    try {
+      tree = json.readTree(body);
+    } catch (JsonProcessingException e) {
+      return Mono.error(ApiException.badRequest("the request body is not valid JSON"));
+    }
+    List<FieldError> errors = validator.validate(tree);
+    if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
+      errors = new java.util.ArrayList<>(errors);
+      errors.add(new FieldError("Idempotency-Key must be 1 to 255 characters", "header.Idempotency-Key", null));
+    }
+    if (!errors.isEmpty()) {
+      return Mono.error(ApiException.invalid(errors));
+    }
+    SessionSpec spec;
+    String specJson;
+    try {
+      spec = json.treeToValue(tree, SessionSpec.class);
+      specJson = json.writeValueAsString(spec);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      return Mono.error(
+          ApiException.invalid(List.of(new FieldError("the request does not match the session schema", "body", null))));
+    }
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    int timeout =
+        spec.getResources() != null && spec.getResources().getTimeoutMs() != null
+            ? spec.getResources().getTimeoutMs()
+            : defaultTimeoutMs;
+    NewSession s =
+        new NewSession(
+            SessionIds.newId(),
+            p.accountId(),
+            specJson,
+            spec.getImage(),
+            backend,
+            idempotencyKey,
+            now,
+            now.plusMillis(timeout));
+    return store
+        .sessions()
+        .create(s)
+        .flatMap(
+            outcome -> {
+              if (outcome instanceof CreateOutcome.Created c) {
+                return Mono.just(ResponseEntity.status(HttpStatus.CREATED).body(view(c.session())));
+              }
+              if (outcome instanceof CreateOutcome.Existing e) {
+                return Mono.just(ResponseEntity.status(HttpStatus.CREATED).body(view(e.session())));
+              }
+              if (outcome instanceof CreateOutcome.QuotaExceeded q) {
+                return Mono.error(
+                    new ApiException(
+                        HttpStatus.TOO_MANY_REQUESTS,
+                        "Too Many Requests",
+                        "concurrent session limit reached: at most "
+                            + q.limit()
+                            + " sessions may be pending or running at once for this account",
+                        null,
+                        5L));
+              }
+              return Mono.error(ApiException.unauthorized());
+            });
+  }
+
+  @Operation(summary = "Get a session")
+  @GetMapping("/{id}")
+  public Mono<SessionView> get(ServerWebExchange exchange, @PathVariable String id) {
+    return owned(exchange, id).map(this::view);
+  }
+
+  @Operation(summary = "List the account's sessions, newest first")
+  @GetMapping
+  public Mono<SessionList> list(
+      ServerWebExchange exchange,
+      @RequestParam(required = false) String status,
+      @RequestParam(required = false) String limit,
+      @RequestParam(required = false) String cursor) {
+    Principal p = Principal.of(exchange);
+    List<FieldError> errors = new java.util.ArrayList<>();
+    if (status != null && !STATUSES.contains(status)) {
+      errors.add(new FieldError("status must be one of " + STATUSES, "query.status", status));
+    }
+    int n = 50;
+    if (limit != null) {
+      try {
+        n = Integer.parseInt(limit);
+        if (n < 1 || n > 100) {
+          errors.add(new FieldError("limit must be from 1 to 100", "query.limit", limit));
+        }
+      } catch (NumberFormatException e) {
+        errors.add(new FieldError("limit must be an integer from 1 to 100", "query.limit", limit));
+      }
+    }
+    Cursor c = null;
+    if (cursor != null) {
+      c = Cursor.decode(cursor);
+      if (c == null) {
+        errors.add(new FieldError("cursor is not one this API returned", "query.cursor", cursor));
+      }
+    }
+    if (!errors.isEmpty()) {
+      return Mono.error(ApiException.invalid(errors));
+    }
+    int pageSize = n;
+    return store
+        .sessions()
+        .list(p.accountId(), status, pageSize + 1, c == null ? null : c.createdAt(), c == null ? null : c.id())
+        .collectList()
+        .map(
+            rows -> {
+              String next = null;
+              if (rows.size() > pageSize) {
+                rows = rows.subList(0, pageSize);
+                SessionRow last = rows.get(pageSize - 1);
+                next = new Cursor(last.createdAt(), last.id()).encode();
+              }
+              return new SessionList(rows.stream().map(this::view).toList(), next);
+            });
+  }
+
+  @Operation(summary = "Stop a session: SIGTERM, then SIGKILL after a grace period")
+  @PostMapping(path = "/{id}/stop", consumes = MediaType.ALL_VALUE)
+  public Mono<StatusView> stop(ServerWebExchange exchange, @PathVariable String id) {
+    Principal p = Principal.of(exchange);
+    return checkId(id)
+        .then(store.sessions().requestStop(p.accountId(), id))
+        .switchIfEmpty(Mono.error(ApiException.notFound("session " + id)))
+        .flatMap(
+            row ->
+                "stopped".equals(row.status())
+                    ? Mono.just(new StatusView("stopped"))
+                    : Mono.error(ApiException.conflict("session " + id + " already ended: " + row.status())));
+  }
+
+  @Operation(summary = "Kill a session now and destroy its machine; the record stays")
+  @DeleteMapping("/{id}")
+  public Mono<StatusView> delete(ServerWebExchange exchange, @PathVariable String id) {
+    Principal p = Principal.of(exchange);
+    return checkId(id)
+        .then(store.sessions().requestKill(p.accountId(), id))
+        .switchIfEmpty(Mono.error(ApiException.notFound("session " + id)))
+        .map(row -> new StatusView(row.status()));
+  }
+
+  private Mono<SessionRow> owned(ServerWebExchange exchange, String id) {
+    Principal p = Principal.of(exchange);
+    return checkId(id)
+        .then(store.sessions().find(p.accountId(), id))
+        .switchIfEmpty(Mono.error(ApiException.notFound("session " + id)));
+  }
+
+  private static Mono<Void> checkId(String id) {
+    return SessionIds.isValid(id) ? Mono.empty() : Mono.error(ApiException.notFound("session " + id));
+  }
+
+  SessionView view(SessionRow r) {
+    JsonNode network = null;
+    try {
+      SessionSpec spec = json.readValue(r.specJson(), SessionSpec.class);
+      ObjectNode n = JsonNodeFactory.instance.objectNode();
+      if (r.networkJson() != null) {
+        n = (ObjectNode) json.readTree(r.networkJson());
+      }
+      n.put("mode", spec.networkOrDefault().wire());
+      network = n;
+    } catch (JsonProcessingException e) {
+      network = null;
+    }
+    return new SessionView(
+        r.id(),
+        r.status(),
+        r.image(),
+        time(r.createdAt()),
+        time(r.startedAt()),
+        time(r.endedAt()),
+        r.exitCode(),
+        r.reason(),
+        network);
+  }
+
+  static String time(Instant t) {
+    return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  /** An opaque page cursor: the (createdAt, id) of the last row shown. */
+  record Cursor(Instant createdAt, String id) {
+    String encode() {
+      String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + id;
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Cursor decode(String s) {
+      try {
+        String raw = new String(Base64.getUrlDecoder().decode(s), StandardCharsets.UTF_8);
+        String[] parts = raw.split(":", 3);
+        if (parts.length != 3 || !SessionIds.isValid(parts[2])) {
+          return null;
+        }
+        return new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
+      } catch (IllegalArgumentException | java.time.DateTimeException e) {
+        return null;
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.execbox.server;
+
+import io.execbox.api.auth.ApiKeys;
+import io.execbox.api.config.ApiConfiguration;
+import io.execbox.store.Store;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/** The api role, plus the start-up key and the active-sessions gauge. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnExpression("'${execbox.roles:api,operator}'.contains('api')")
+@Import(ApiConfiguration.class)
+class ApiRoleConfiguration {
+  private static final Logger log = LoggerFactory.getLogger(ApiRoleConfiguration.class);
+
+  /** Makes sure EXECBOX_BOOTSTRAP_KEY exists, in the bootstrap account. */
+  @Bean
+  ApplicationRunner bootstrapKey(
+      Store store,
+      @Value("${execbox.bootstrap-key:}") String key,
+      @Value("${execbox.max-active-sessions:10}") int maxActive) {
+    if (key != null && !key.isBlank() && !ApiKeys.wellFormed(key)) {
+      throw new ConfigurationException(
+          "EXECBOX_BOOTSTRAP_KEY must be sk_ followed by at least 32 characters from A-Z a-z 0-9 _ -");
+    }
+    return args -> {
+      if (key == null || key.isBlank()) {
+        return;
+      }
+      store
+          .accounts()
+          .ensureKey("acct_bootstrap", "bootstrap", "key_bootstrap", ApiKeys.hash(key), ApiKeys.prefix(key))
+          .block(Duration.ofSeconds(30));
+      log.info("bootstrap key {}… is ready", ApiKeys.prefix(key));
+    };
+  }
+
+  @Bean(destroyMethod = "dispose")
+  Disposable activeSessionsGauge(Store store, MeterRegistry meters) {
+    AtomicLong active = new AtomicLong();
+    Gauge.builder("execbox.sessions.active", active, AtomicLong::get)
+        .description("Sessions pending or running")
+        .register(meters);
+    return Flux.interval(Duration.ZERO, Duration.ofSeconds(5))
+        .concatMap(t -> store.sessions().countActive().onErrorReturn(active.get()), 1)
+        .subscribe(active::set);
+  }
+}

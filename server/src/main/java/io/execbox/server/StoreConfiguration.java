@@ -1,0 +1,76 @@
+package io.execbox.server;
+
+import io.execbox.store.DatabaseSettings;
+import io.execbox.store.EmbeddedDatabase;
+import io.execbox.store.Migrations;
+import io.execbox.store.Store;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * PostgreSQL: EXECBOX_DATABASE_URL when set, else an embedded one whose data stays under
+ * EXECBOX_DATA_DIR. Flyway migrates it before anything else uses it.
+ */
+@Configuration(proxyBeanMethods = false)
+class StoreConfiguration {
+  private static final Logger log = LoggerFactory.getLogger(StoreConfiguration.class);
+
+  /** Holds the embedded server, if one was started, so that it stops with the context. */
+  record Database(DatabaseSettings settings, EmbeddedDatabase embedded) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  @Bean(destroyMethod = "close")
+  Database database(
+      @Value("${execbox.database-url:}") String url, @Value("${execbox.data-dir:}") String dataDir) {
+    if (url != null && !url.isBlank()) {
+      try {
+        return new Database(DatabaseSettings.parse(url), null);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigurationException(e.getMessage(), e);
+      }
+    }
+    Path dir =
+        dataDir == null || dataDir.isBlank()
+            ? Path.of(System.getProperty("user.home"), ".execbox", "data")
+            : Path.of(dataDir);
+    try {
+      EmbeddedDatabase embedded = EmbeddedDatabase.start(dir.resolve("postgres"));
+      return new Database(embedded.settings(), embedded);
+    } catch (RuntimeException e) {
+      throw new ConfigurationException(
+          "the embedded PostgreSQL did not start in " + dir + " (" + e.getMessage() + "); set EXECBOX_DATA_DIR to a writable folder or EXECBOX_DATABASE_URL", e);
+    }
+  }
+
+  @Bean(destroyMethod = "close")
+  Store store(Database db, @Value("${execbox.database-pool-size:30}") int poolSize) {
+    try {
+      int n = Migrations.migrate(db.settings());
+      if (n > 0) {
+        log.info("applied {} schema migrations to {}", n, db.settings());
+      }
+    } catch (RuntimeException e) {
+      throw new ConfigurationException(
+          "cannot reach or migrate PostgreSQL at " + db.settings() + ": " + rootMessage(e), e);
+    }
+    return new Store(db.settings(), poolSize);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+}

@@ -1,0 +1,66 @@
+package io.execbox.server;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The module rules of ARCHITECTURE.md, checked on the compiled classes. */
+class ModuleBoundariesTest {
+  static JavaClasses classes;
+
+  @BeforeAll
+  static void load() {
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.execbox");
+  }
+
+  @Test
+  void apiDoesNotUseTheOperator() {
+    noClasses().that().resideInAPackage("io.execbox.api..").should().dependOnClassesThat().resideInAPackage("io.execbox.operator..").check(classes);
+  }
+
+  @Test
+  void operatorDoesNotUseTheApi() {
+    noClasses().that().resideInAPackage("io.execbox.operator..").should().dependOnClassesThat().resideInAPackage("io.execbox.api..").check(classes);
+  }
+
+  @Test
+  void onlyStoreRunsSql() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.execbox.store..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.r2dbc..", "org.springframework.r2dbc..", "java.sql..", "org.flywaydb..")
+        .check(classes);
+  }
+
+  @Test
+  void onlyMachinesTalksToRuntimes() {
+    // the server is the composition root: it may construct a driver, nothing else may touch one
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.execbox.machines..", "io.execbox.server..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.execbox.machines.docker..", "okhttp3..", "java.nio.channels..")
+        .check(classes);
+  }
+
+  @Test
+  void crdsDependOnNothingOfOurs() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.execbox.crds..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.execbox.store..", "io.execbox.machines..", "io.execbox.api..", "io.execbox.operator..", "io.execbox.server..")
+        .check(classes);
+  }
+}

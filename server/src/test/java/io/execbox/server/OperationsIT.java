@@ -1,0 +1,71 @@
+package io.execbox.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.execbox.crds.SessionIds;
+import io.execbox.crds.SessionSpec;
+import io.execbox.machines.MachineBackend;
+import io.execbox.machines.MachineSpec;
+import io.execbox.machines.MachineState;
+import io.execbox.operator.standalone.OrphanSweeper;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Health, OpenAPI, metrics and the orphan sweep. */
+class OperationsIT {
+  TestServer server = TestServer.shared();
+
+  @Test
+  void healthChecksDatabaseAndBackend() {
+    Client.Response r = Client.raw(server.baseUrl(), "GET", "/health", null, null);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().get("status").asText()).isEqualTo("UP");
+    assertThat(r.json().get("database").asText()).isEqualTo("UP");
+    assertThat(r.json().get("backend").get("status").asText()).isEqualTo("UP");
+  }
+
+  @Test
+  void openApiAndSwaggerUiAreServedWithoutAKey() {
+    Client.Response json = Client.raw(server.baseUrl(), "GET", "/openapi.json", null, null);
+    assertThat(json.status()).isEqualTo(200);
+    JsonNode doc = json.json();
+    assertThat(doc.get("paths").has("/v1/sessions")).isTrue();
+    assertThat(doc.get("paths").has("/v1/sessions/{id}")).isTrue();
+    Client.Response yaml = Client.raw(server.baseUrl(), "GET", "/openapi.yaml", null, null);
+    assertThat(yaml.status()).isEqualTo(200);
+    assertThat(yaml.text()).contains("openapi:");
+    Client.Response ui = Client.raw(server.baseUrl(), "GET", "/swagger-ui/index.html", null, null);
+    assertThat(ui.status()).isEqualTo(200);
+  }
+
+  @Test
+  void prometheusMetricsShowTheSessionMeters() {
+    Client c = Client.newAccount(server);
+    String id = c.create(Client.sh("echo m"));
+    Client.Attach a = c.attach(id);
+    a.awaitClose(Duration.ofSeconds(30));
+    Client.Response m = Client.raw(server.baseUrl(), "GET", "/actuator/prometheus", null, null);
+    assertThat(m.status()).isEqualTo(200);
+    assertThat(m.text())
+        .contains("execbox_session_start_seconds_bucket")
+        .contains("execbox_sessions_active")
+        .contains("execbox_attach_clients");
+  }
+
+  @Test
+  void theSweepDestroysLabelledMachinesOfUnknownSessions() {
+    MachineBackend backend = server.bean(MachineBackend.class);
+    String orphan = SessionIds.newId();
+    SessionSpec spec = new SessionSpec();
+    spec.setImage(TestServer.IMAGE);
+    spec.setCommand(List.of("sleep", "60"));
+    var ref = backend.create(new MachineSpec(orphan, "acct_nobody", spec, 500, 128));
+    backend.start(ref);
+    assertThat(backend.observe(orphan).state()).isEqualTo(MachineState.RUNNING);
+    Integer destroyed = server.bean(OrphanSweeper.class).sweep().block(Duration.ofSeconds(30));
+    assertThat(destroyed).isGreaterThanOrEqualTo(1);
+    assertThat(backend.observe(orphan).state()).isEqualTo(MachineState.ABSENT);
+  }
+}

@@ -1,0 +1,89 @@
+package io.execbox.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Bad input gets a clear 4xx problem, never a 5xx, and never a half-created session. */
+class ValidationIT {
+  TestServer server = TestServer.shared();
+  Client c;
+
+  @BeforeEach
+  void account() {
+    c = Client.newAccount(server);
+  }
+
+  private JsonNode problem(Client.Response r, int status) {
+    assertThat(r.status()).as(r.text()).isEqualTo(status);
+    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+    JsonNode p = r.json();
+    assertThat(p.get("status").asInt()).isEqualTo(status);
+    assertThat(p.get("title").asText()).isNotBlank();
+    assertThat(p.get("detail").asText()).isNotBlank();
+    return p;
+  }
+
+  @Test
+  void missingImageIs422NamingTheField() {
+    JsonNode p = problem(c.post("/v1/sessions", "{\"command\":[\"true\"]}"), 422);
+    assertThat(p.get("errors").get(0).get("location").asText()).isEqualTo("body.image");
+  }
+
+  @Test
+  void outOfRangeResourcesListEveryBadField() {
+    JsonNode p =
+        problem(
+            c.post(
+                "/v1/sessions",
+                "{\"image\":\"x\",\"resources\":{\"memoryMB\":1,\"cpuMillis\":99999,\"timeoutMs\":\"soon\"}}"),
+            422);
+    assertThat(p.get("errors").findValuesAsText("location"))
+        .containsExactlyInAnyOrder("body.resources.cpuMillis", "body.resources.memoryMB", "body.resources.timeoutMs");
+    assertThat(p.get("errors").get(0).has("message")).isTrue();
+  }
+
+  @Test
+  void malformedJsonIs400() {
+    problem(c.post("/v1/sessions", "{\"image\": "), 400);
+    problem(c.post("/v1/sessions", ""), 400);
+    problem(c.post("/v1/sessions", "[1,2]"), 422);
+  }
+
+  @Test
+  void aTwoMegabyteBodyIs413() {
+    String big = "{\"image\":\"x\",\"env\":{\"A\":\"" + "a".repeat(2 * 1024 * 1024) + "\"}}";
+    problem(c.post("/v1/sessions", big), 413);
+  }
+
+  @Test
+  void otherBadFieldsAre422() {
+    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"network\":\"lan\"}"), 422);
+    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"command\":\"echo hi\"}"), 422);
+    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"workDir\":\"relative\"}"), 422);
+    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"files\":[{\"path\":\"/a/../b\",\"content\":\"x\"}]}"), 422);
+    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"files\":[{\"path\":\"/a\",\"content\":\"!!\",\"encoding\":\"base64\"}]}"), 422);
+    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"network\":\"exposed\"}"), 422);
+    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"ports\":[{\"container\":80}]}"), 422);
+    JsonNode setup = problem(c.post("/v1/sessions", "{\"image\":\"x\",\"setup\":[\"pip install x\"]}"), 422);
+    assertThat(setup.get("errors").get(0).get("message").asText()).contains("not supported");
+    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"env\":{\"A=B\":\"x\"}}"), 422);
+  }
+
+  @Test
+  void nothingWasCreatedByBadRequests() {
+    c.post("/v1/sessions", "{\"command\":[\"true\"]}");
+    c.post("/v1/sessions", "{bad");
+    assertThat(c.get("/v1/sessions").json().get("sessions").size()).isZero();
+  }
+
+  @Test
+  void unknownRoutesAndIdsAre404Problems() {
+    problem(c.get("/v1/sessions/sess_00000000000000000000beef"), 404);
+    problem(c.get("/v1/sessions/not-an-id"), 404);
+    problem(c.get("/v1/nothing-here"), 404);
+    problem(c.delete("/v1/sessions/sess_00000000000000000000beef"), 404);
+  }
+}
