@@ -1,3 +1,11 @@
+-- This installation's identity: machines are labelled with it, so that installations sharing one
+-- container runtime never sweep each other's machines.
+CREATE TABLE installation (
+    id         text PRIMARY KEY DEFAULT ('inst_' || substr(md5(random()::text || clock_timestamp()::text), 1, 16)),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO installation DEFAULT VALUES;
+
 -- Accounts are the tenants: they own keys and sessions.
 CREATE TABLE accounts (
     id                  text PRIMARY KEY,

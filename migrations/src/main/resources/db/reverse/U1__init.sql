@@ -7,3 +7,4 @@ DROP TABLE IF EXISTS sessions;
 DROP FUNCTION IF EXISTS execbox_notify_session();
 DROP TABLE IF EXISTS api_keys;
 DROP TABLE IF EXISTS accounts;
+DROP TABLE IF EXISTS installation;

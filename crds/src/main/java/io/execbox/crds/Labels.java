@@ -8,6 +8,12 @@ public final class Labels {
   /** The session id ({@code sess_<hex>}). */
   public static final String SESSION = "io.execbox.session";
 
+  /**
+   * The installation (one database) that made the machine: sweeps touch only their own, so two
+   * installations can share a runtime.
+   */
+  public static final String INSTALLATION = "io.execbox.installation";
+
   /** The owning account id. */
   public static final String OWNER = "io.execbox.owner";
 

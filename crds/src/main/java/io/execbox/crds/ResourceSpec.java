@@ -20,7 +20,8 @@ public class ResourceSpec {
   @Max(MAX_CPU_MILLIS)
   private Integer cpuMillis;
 
-  @JsonPropertyDescription("Memory limit in MiB, 128 to 8192; the command is killed (exit 137) above it.")
+  @JsonPropertyDescription(
+      "Memory limit in MiB, 128 to 8192; the command is killed (exit 137) above it.")
   @Min(MIN_MEMORY_MB)
   @Max(MAX_MEMORY_MB)
   private Integer memoryMB;

@@ -4,7 +4,9 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
-/** Session ids are {@code sess_} + 24 lowercase hex; the Kubernetes object is {@code sess-<hex>}. */
+/**
+ * Session ids are {@code sess_} + 24 lowercase hex; the Kubernetes object is {@code sess-<hex>}.
+ */
 public final class SessionIds {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern ID = Pattern.compile("sess_[0-9a-f]{16,64}");

@@ -15,7 +15,8 @@ public class SessionStatus {
   @JsonPropertyDescription("Conditions such as MachineCreated and Ready.")
   private List<Condition> conditions = new ArrayList<>();
 
-  @JsonPropertyDescription("Name of the machine (Pod, container or Fly Machine) running the session.")
+  @JsonPropertyDescription(
+      "Name of the machine (Pod, container or Fly Machine) running the session.")
   private String machineName;
 
   @JsonPropertyDescription("When the command started (RFC 3339).")

@@ -41,7 +41,12 @@ class ApiRoleConfiguration {
       }
       store
           .accounts()
-          .ensureKey("acct_bootstrap", "bootstrap", "key_bootstrap", ApiKeys.hash(key), ApiKeys.prefix(key))
+          .ensureKey(
+              "acct_bootstrap",
+              "bootstrap",
+              "key_bootstrap",
+              ApiKeys.hash(key),
+              ApiKeys.prefix(key))
           .block(Duration.ofSeconds(30));
       log.info("bootstrap key {}… is ready", ApiKeys.prefix(key));
     };

@@ -8,6 +8,8 @@ import io.execbox.machines.docker.DockerClient;
 import io.execbox.machines.docker.DockerHost;
 import io.execbox.machines.docker.DockerOptions;
 import io.execbox.machines.io.SessionIoHub;
+import io.execbox.store.Store;
+import java.time.Duration;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,14 +28,17 @@ class MachinesConfiguration {
       @Value("${execbox.backend:docker}") String backend,
       @Value("${execbox.mode:standalone}") String mode,
       @Value("${docker.host:}") String dockerHost,
-      @Value("${execbox.docker.pull:never}") String pull) {
+      @Value("${execbox.docker.pull:never}") String pull,
+      Store store) {
     if (!"standalone".equals(mode.toLowerCase(Locale.ROOT))) {
       throw new ConfigurationException(
           "EXECBOX_MODE=" + mode + " is not available in this build; use EXECBOX_MODE=standalone");
     }
     if (!"docker".equals(backend.toLowerCase(Locale.ROOT))) {
       throw new ConfigurationException(
-          "EXECBOX_BACKEND=" + backend + " is not available in this build; use EXECBOX_BACKEND=docker");
+          "EXECBOX_BACKEND="
+              + backend
+              + " is not available in this build; use EXECBOX_BACKEND=docker");
     }
     DockerHost host;
     try {
@@ -50,13 +55,21 @@ class MachinesConfiguration {
     DockerBackend b =
         new DockerBackend(
             new DockerClient(host),
-            new DockerOptions(policy, DockerOptions.defaults().pidsLimit(), DockerOptions.defaults().exposeHost()));
+            new DockerOptions(
+                policy,
+                DockerOptions.defaults().pidsLimit(),
+                DockerOptions.defaults().exposeHost(),
+                store.installationId().block(Duration.ofSeconds(30))));
     try {
       b.ping();
     } catch (MachineException e) {
       throw new ConfigurationException(
-          "the container runtime at DOCKER_HOST=" + host.uri() + " does not answer (" + e.getMessage()
-              + "); start Docker or `podman system service`, or set DOCKER_HOST", e);
+          "the container runtime at DOCKER_HOST="
+              + host.uri()
+              + " does not answer ("
+              + e.getMessage()
+              + "); start Docker or `podman system service`, or set DOCKER_HOST",
+          e);
     }
     log.info("docker backend on {}", host.uri());
     return b;

@@ -31,7 +31,8 @@ class StoreConfiguration {
 
   @Bean(destroyMethod = "close")
   Database database(
-      @Value("${execbox.database-url:}") String url, @Value("${execbox.data-dir:}") String dataDir) {
+      @Value("${execbox.database-url:}") String url,
+      @Value("${execbox.data-dir:}") String dataDir) {
     if (url != null && !url.isBlank()) {
       try {
         return new Database(DatabaseSettings.parse(url), null);
@@ -48,7 +49,12 @@ class StoreConfiguration {
       return new Database(embedded.settings(), embedded);
     } catch (RuntimeException e) {
       throw new ConfigurationException(
-          "the embedded PostgreSQL did not start in " + dir + " (" + e.getMessage() + "); set EXECBOX_DATA_DIR to a writable folder or EXECBOX_DATABASE_URL", e);
+          "the embedded PostgreSQL did not start in "
+              + dir
+              + " ("
+              + e.getMessage()
+              + "); set EXECBOX_DATA_DIR to a writable folder or EXECBOX_DATABASE_URL",
+          e);
     }
   }
 

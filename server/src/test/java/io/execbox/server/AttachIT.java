@@ -25,7 +25,8 @@ class AttachIT {
   @Test
   void tenMebibytesOfBinaryOutputArriveByteExact() throws Exception {
     String id =
-        c.create(Client.sh("head -c 10485760 /dev/urandom > /tmp/d; cat /tmp/d; sha256sum /tmp/d >&2"));
+        c.create(
+            Client.sh("head -c 10485760 /dev/urandom > /tmp/d; cat /tmp/d; sha256sum /tmp/d >&2"));
     Client.Attach a = c.attach(id);
     assertThat(a.awaitClose(Duration.ofSeconds(120))).isEqualTo(1000);
     byte[] out = a.stdout.toByteArray();
@@ -52,7 +53,9 @@ class AttachIT {
       runs.add(
           CompletableFuture.runAsync(
               () -> {
-                String id = who.create(Client.sh("for i in 1 2 3 4 5 6 7 8 9 10; do echo " + token + "$i; done"));
+                String id =
+                    who.create(
+                        Client.sh("for i in 1 2 3 4 5 6 7 8 9 10; do echo " + token + "$i; done"));
                 Client.Attach a = who.attach(id);
                 assertThat(a.awaitClose(Duration.ofSeconds(90))).isEqualTo(1000);
                 StringBuilder want = new StringBuilder();

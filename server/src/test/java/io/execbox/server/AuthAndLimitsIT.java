@@ -17,7 +17,9 @@ class AuthAndLimitsIT {
   @Test
   void missingMalformedUnknownAndRevokedKeysGetTheSame401() {
     Client c = Client.newAccount(server);
-    Client second = new Client(c.base, c.post("/v1/account/keys", "{\"name\":\"second\"}").json().get("key").asText());
+    Client second =
+        new Client(
+            c.base, c.post("/v1/account/keys", "{\"name\":\"second\"}").json().get("key").asText());
     String keyId = c.get("/v1/account/keys").json().get("keys").get(0).get("id").asText();
     assertThat(c.delete("/v1/account/keys/" + keyId).status()).isEqualTo(200);
     List<Client.Response> denied =
@@ -28,7 +30,8 @@ class AuthAndLimitsIT {
             Client.raw(c.base, "GET", "/v1/sessions", null, second.key));
     for (Client.Response r : denied) {
       assertThat(r.status()).isEqualTo(401);
-      assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+      assertThat(r.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
       assertThat(r.text()).isEqualTo(denied.get(0).text());
     }
     assertThat(c.get("/v1/sessions").status()).isEqualTo(200);
@@ -45,15 +48,22 @@ class AuthAndLimitsIT {
     Client.Response rotated = c.post("/v1/account/keys/" + id + "/rotate", null);
     assertThat(rotated.status()).isEqualTo(201);
     assertThat(old.get("/v1/account").status()).isEqualTo(401);
-    assertThat(new Client(c.base, rotated.json().get("key").asText()).get("/v1/account").status()).isEqualTo(200);
+    assertThat(new Client(c.base, rotated.json().get("key").asText()).get("/v1/account").status())
+        .isEqualTo(200);
     JsonNode keys = c.get("/v1/account/keys").json().get("keys");
     assertThat(keys.toString()).doesNotContain(rotated.json().get("key").asText());
   }
 
   @Test
   void adminRoutesNeedTheAdminToken() {
-    assertThat(Client.raw(server.baseUrl(), "POST", "/v1/admin/keys", "{\"name\":\"x\"}", "wrong").status()).isEqualTo(401);
-    assertThat(Client.raw(server.baseUrl(), "POST", "/v1/admin/keys", "{}", TestServer.ADMIN_TOKEN).status()).isEqualTo(422);
+    assertThat(
+            Client.raw(server.baseUrl(), "POST", "/v1/admin/keys", "{\"name\":\"x\"}", "wrong")
+                .status())
+        .isEqualTo(401);
+    assertThat(
+            Client.raw(server.baseUrl(), "POST", "/v1/admin/keys", "{}", TestServer.ADMIN_TOKEN)
+                .status())
+        .isEqualTo(422);
   }
 
   @Test
@@ -63,7 +73,11 @@ class AuthAndLimitsIT {
     assertThat(first.headers().firstValue("X-RateLimit-Limit")).hasValue("100");
     assertThat(first.headers().firstValue("X-RateLimit-Remaining")).hasValue("99");
     assertThat(first.headers().firstValue("X-RateLimit-Reset")).isPresent();
-    assertThat(c.get("/v1/sessions/sess_00000000000000000000dead").headers().firstValue("X-RateLimit-Remaining")).hasValue("98");
+    assertThat(
+            c.get("/v1/sessions/sess_00000000000000000000dead")
+                .headers()
+                .firstValue("X-RateLimit-Remaining"))
+        .hasValue("98");
     int last = 0;
     for (int i = 0; i < 99; i++) {
       last = c.get("/v1/account").status();

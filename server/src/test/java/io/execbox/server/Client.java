@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /** A small execbox client written from API.md, for the integration tests. */
 public final class Client {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   final String base;
   final String key;
@@ -50,17 +51,28 @@ public final class Client {
   /** Makes a new account with a key through the admin route. */
   static Client newAccount(TestServer server) {
     Response r =
-        raw(server.baseUrl(), "POST", "/v1/admin/keys", "{\"name\":\"test\"}", TestServer.ADMIN_TOKEN);
+        raw(
+            server.baseUrl(),
+            "POST",
+            "/v1/admin/keys",
+            "{\"name\":\"test\"}",
+            TestServer.ADMIN_TOKEN);
     if (r.status() != 201) {
       throw new AssertionError("admin create key: " + r.status() + " " + r.text());
     }
-    return new Client(server.baseUrl(), r.json().get("key").asText(), r.json().get("accountId").asText());
+    return new Client(
+        server.baseUrl(), r.json().get("key").asText(), r.json().get("accountId").asText());
   }
 
   /** Another key of the same account, made through the admin route (its own rate limit). */
   Client sibling() {
     Response r =
-        raw(base, "POST", "/v1/admin/keys", "{\"name\":\"sibling\",\"accountId\":\"" + accountId + "\"}", TestServer.ADMIN_TOKEN);
+        raw(
+            base,
+            "POST",
+            "/v1/admin/keys",
+            "{\"name\":\"sibling\",\"accountId\":\"" + accountId + "\"}",
+            TestServer.ADMIN_TOKEN);
     return new Client(base, r.json().get("key").asText(), accountId);
   }
 
@@ -78,14 +90,19 @@ public final class Client {
 
   static Response raw(String base, String method, String path, String body, String bearer) {
     try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
       if (bearer != null) {
         b.header("Authorization", "Bearer " + bearer);
       }
       if (body != null) {
         b.header("Content-Type", "application/json");
       }
-      b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+      b.method(
+          method,
+          body == null
+              ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofString(body));
       HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r.headers(), r.body());
     } catch (Exception e) {
@@ -104,7 +121,11 @@ public final class Client {
 
   /** A session spec running {@code sh -c script} in the test image. */
   static String sh(String script) {
-    return "{\"image\":\"" + TestServer.IMAGE + "\",\"command\":[\"sh\",\"-c\"," + quote(script) + "]}";
+    return "{\"image\":\""
+        + TestServer.IMAGE
+        + "\",\"command\":[\"sh\",\"-c\","
+        + quote(script)
+        + "]}";
   }
 
   static String quote(String s) {
@@ -151,7 +172,8 @@ public final class Client {
       a.ws =
           HTTP.newWebSocketBuilder()
               .header("Authorization", "Bearer " + key)
-              .buildAsync(URI.create(base.replace("http", "ws") + "/v1/sessions/" + id + "/attach"), a)
+              .buildAsync(
+                  URI.create(base.replace("http", "ws") + "/v1/sessions/" + id + "/attach"), a)
               .get(10, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof WebSocketHandshakeException h) {
@@ -170,8 +192,10 @@ public final class Client {
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     final List<String> errors = new ArrayList<>();
+
     /** Frame types in arrival order (2 stdout, 3 stderr, 4 exit, 5 error). */
     final List<Integer> types = new ArrayList<>();
+
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
     final long window;
     volatile Integer exitCode;
@@ -210,7 +234,8 @@ public final class Client {
         case 2 -> stdout.write(f, 5, f.length - 5);
         case 3 -> stderr.write(f, 5, f.length - 5);
         case 4 -> exitCode = ByteBuffer.wrap(f, 1, 4).getInt();
-        case 5 -> errors.add(new String(f, 5, f.length - 5, java.nio.charset.StandardCharsets.UTF_8));
+        case 5 ->
+            errors.add(new String(f, 5, f.length - 5, java.nio.charset.StandardCharsets.UTF_8));
         default -> errors.add("unexpected frame type " + type);
       }
     }
@@ -258,7 +283,8 @@ public final class Client {
         return closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         throw new AssertionError(
-            "no close within " + timeout + "; stdout=" + stdout.size() + " bytes, errors=" + errors, e);
+            "no close within " + timeout + "; stdout=" + stdout.size() + " bytes, errors=" + errors,
+            e);
       }
     }
 

@@ -22,12 +22,24 @@ class ModuleBoundariesTest {
 
   @Test
   void apiDoesNotUseTheOperator() {
-    noClasses().that().resideInAPackage("io.execbox.api..").should().dependOnClassesThat().resideInAPackage("io.execbox.operator..").check(classes);
+    noClasses()
+        .that()
+        .resideInAPackage("io.execbox.api..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.execbox.operator..")
+        .check(classes);
   }
 
   @Test
   void operatorDoesNotUseTheApi() {
-    noClasses().that().resideInAPackage("io.execbox.operator..").should().dependOnClassesThat().resideInAPackage("io.execbox.api..").check(classes);
+    noClasses()
+        .that()
+        .resideInAPackage("io.execbox.operator..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.execbox.api..")
+        .check(classes);
   }
 
   @Test
@@ -37,7 +49,8 @@ class ModuleBoundariesTest {
         .resideOutsideOfPackage("io.execbox.store..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("io.r2dbc..", "org.springframework.r2dbc..", "java.sql..", "org.flywaydb..")
+        .resideInAnyPackage(
+            "io.r2dbc..", "org.springframework.r2dbc..", "java.sql..", "org.flywaydb..")
         .check(classes);
   }
 
@@ -60,7 +73,12 @@ class ModuleBoundariesTest {
         .resideInAPackage("io.execbox.crds..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("io.execbox.store..", "io.execbox.machines..", "io.execbox.api..", "io.execbox.operator..", "io.execbox.server..")
+        .resideInAnyPackage(
+            "io.execbox.store..",
+            "io.execbox.machines..",
+            "io.execbox.api..",
+            "io.execbox.operator..",
+            "io.execbox.server..")
         .check(classes);
   }
 }

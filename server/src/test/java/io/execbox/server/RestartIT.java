@@ -12,7 +12,8 @@ class RestartIT {
   void runningSessionsSurviveARestartAndStillReplayEverything() {
     try (TestServer server = TestServer.start(Map.of())) {
       Client c = Client.newAccount(server);
-      String id = c.create(Client.sh("echo before; echo before-err >&2; sleep 4; echo after; exit 5"));
+      String id =
+          c.create(Client.sh("echo before; echo before-err >&2; sleep 4; echo after; exit 5"));
       c.awaitStatus(id, Duration.ofSeconds(30), "running");
       Client.sleep(500);
       server.restart();
@@ -22,7 +23,8 @@ class RestartIT {
       assertThat(a.out()).isEqualTo("before\nafter\n");
       assertThat(a.err()).isEqualTo("before-err\n");
       assertThat(a.exitCode).isEqualTo(5);
-      assertThat(again.awaitStatus(id, Duration.ofSeconds(15), "stopped").get("exitCode").asInt()).isEqualTo(5);
+      assertThat(again.awaitStatus(id, Duration.ofSeconds(15), "stopped").get("exitCode").asInt())
+          .isEqualTo(5);
       // the archive outlives the machine
       Client.sleep(1000);
       Client.Attach replay = again.attach(id);

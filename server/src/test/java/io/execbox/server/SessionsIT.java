@@ -51,7 +51,8 @@ class SessionsIT {
     Client.Attach a = c.attach(id);
     a.awaitClose(Duration.ofSeconds(30));
     assertThat(a.exitCode).isEqualTo(42);
-    assertThat(c.awaitStatus(id, Duration.ofSeconds(10), "stopped").get("exitCode").asInt()).isEqualTo(42);
+    assertThat(c.awaitStatus(id, Duration.ofSeconds(10), "stopped").get("exitCode").asInt())
+        .isEqualTo(42);
   }
 
   @Test
@@ -80,11 +81,15 @@ class SessionsIT {
   void envWorkDirAndFiles() {
     String b64 = Base64.getEncoder().encodeToString(new byte[] {0, 1, 2, (byte) 255});
     String spec =
-        "{\"image\":\"" + TestServer.IMAGE + "\","
+        "{\"image\":\""
+            + TestServer.IMAGE
+            + "\","
             + "\"command\":[\"sh\",\"-c\",\"echo $GREETING; pwd; cat /app/main.txt; od -An -tx1 /app/bin/data.bin; test -f /etc/passwd && echo passwd-visible\"],"
             + "\"env\":{\"GREETING\":\"hi there\"},\"workDir\":\"/tmp\","
             + "\"files\":[{\"path\":\"/app/main.txt\",\"content\":\"héllo\\n\"},"
-            + "{\"path\":\"/app/bin/data.bin\",\"content\":\"" + b64 + "\",\"encoding\":\"base64\"},"
+            + "{\"path\":\"/app/bin/data.bin\",\"content\":\""
+            + b64
+            + "\",\"encoding\":\"base64\"},"
             + "{\"path\":\"/etc/extra.conf\",\"content\":\"x\"}]}";
     Client.Attach a = run(spec);
     assertThat(a.out()).isEqualTo("hi there\n/tmp\nhéllo\n 00 01 02 ff\npasswd-visible\n");
@@ -93,7 +98,9 @@ class SessionsIT {
   @Test
   void memoryLimitIsEnforced() {
     String spec =
-        "{\"image\":\"" + TestServer.IMAGE + "\",\"command\":[\"sh\",\"-c\",\"dd if=/dev/zero of=/dev/null bs=300M count=1\"],"
+        "{\"image\":\""
+            + TestServer.IMAGE
+            + "\",\"command\":[\"sh\",\"-c\",\"dd if=/dev/zero of=/dev/null bs=300M count=1\"],"
             + "\"resources\":{\"memoryMB\":128}}";
     String id = c.create(spec);
     Client.Attach a = c.attach(id);
@@ -106,14 +113,18 @@ class SessionsIT {
   @Test
   void networkNoneHasOnlyLoopback() {
     String spec =
-        "{\"image\":\"" + TestServer.IMAGE + "\",\"command\":[\"ls\",\"/sys/class/net\"],\"network\":\"none\"}";
+        "{\"image\":\""
+            + TestServer.IMAGE
+            + "\",\"command\":[\"ls\",\"/sys/class/net\"],\"network\":\"none\"}";
     assertThat(run(spec).out()).isEqualTo("lo\n");
   }
 
   @Test
   void exposedPortIsPublishedOnLoopback() throws Exception {
     String spec =
-        "{\"image\":\"" + TestServer.IMAGE + "\",\"command\":[\"sh\",\"-c\",\"echo -e 'HTTP/1.0 200 OK\\\\r\\\\n\\\\r\\\\nexposed-ok' | nc -l -p 8080\"],"
+        "{\"image\":\""
+            + TestServer.IMAGE
+            + "\",\"command\":[\"sh\",\"-c\",\"echo -e 'HTTP/1.0 200 OK\\\\r\\\\n\\\\r\\\\nexposed-ok' | nc -l -p 8080\"],"
             + "\"network\":\"exposed\",\"ports\":[{\"container\":8080}]}";
     String id = c.create(spec);
     JsonNode s = c.awaitStatus(id, Duration.ofSeconds(30), "running");
@@ -142,7 +153,8 @@ class SessionsIT {
 
   @Test
   void missingImageFailsWithAReason() {
-    String id = c.create("{\"image\":\"localhost/execbox-test/does-not-exist:1\",\"command\":[\"true\"]}");
+    String id =
+        c.create("{\"image\":\"localhost/execbox-test/does-not-exist:1\",\"command\":[\"true\"]}");
     JsonNode s = c.awaitStatus(id, Duration.ofSeconds(30), "failed");
     assertThat(s.get("reason").asText()).contains("does-not-exist");
     Client.Attach a = c.attach(id);
@@ -152,7 +164,8 @@ class SessionsIT {
 
   @Test
   void badCommandFailsOrExitsNonZeroNeverHangs() {
-    String id = c.create("{\"image\":\"" + TestServer.IMAGE + "\",\"command\":[\"/no/such/binary\"]}");
+    String id =
+        c.create("{\"image\":\"" + TestServer.IMAGE + "\",\"command\":[\"/no/such/binary\"]}");
     JsonNode s = c.awaitStatus(id, Duration.ofSeconds(30), "failed", "stopped");
     if (s.get("status").asText().equals("stopped")) {
       assertThat(s.get("exitCode").asInt()).isNotZero();
@@ -163,7 +176,10 @@ class SessionsIT {
 
   @Test
   void stopSendsSigtermThenTheSessionIsStoppedAndItsMachineGone() {
-    String id = c.create(Client.sh("trap 'echo got-term; exit 3' TERM; echo ready; while true; do sleep 0.1; done"));
+    String id =
+        c.create(
+            Client.sh(
+                "trap 'echo got-term; exit 3' TERM; echo ready; while true; do sleep 0.1; done"));
     Client.Attach a = c.attach(id);
     c.awaitStatus(id, Duration.ofSeconds(30), "running");
     long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -211,7 +227,9 @@ class SessionsIT {
   @Test
   void timeoutKillsWithin2SecondsOfTheDeadline() {
     String spec =
-        "{\"image\":\"" + TestServer.IMAGE + "\",\"command\":[\"sleep\",\"60\"],\"resources\":{\"timeoutMs\":2000}}";
+        "{\"image\":\""
+            + TestServer.IMAGE
+            + "\",\"command\":[\"sleep\",\"60\"],\"resources\":{\"timeoutMs\":2000}}";
     Instant before = Instant.now();
     String id = c.create(spec);
     Client.Attach a = c.attach(id);
@@ -223,7 +241,8 @@ class SessionsIT {
     Instant created = Instant.parse(s.get("createdAt").asText());
     Instant ended = Instant.parse(s.get("endedAt").asText());
     assertThat(Duration.between(created.plusMillis(2000), ended)).isLessThan(Duration.ofSeconds(2));
-    assertThat(Duration.between(before.plusMillis(2000), closedAt)).isLessThan(Duration.ofMillis(2500));
+    assertThat(Duration.between(before.plusMillis(2000), closedAt))
+        .isLessThan(Duration.ofMillis(2500));
   }
 
   @Test
@@ -250,10 +269,12 @@ class SessionsIT {
     c.awaitStatus(d, Duration.ofSeconds(30), "running");
     JsonNode page1 = c.get("/v1/sessions?limit=2").json();
     assertThat(page1.get("sessions").findValuesAsText("id")).containsExactly(d, b);
-    JsonNode page2 = c.get("/v1/sessions?limit=2&cursor=" + page1.get("nextCursor").asText()).json();
+    JsonNode page2 =
+        c.get("/v1/sessions?limit=2&cursor=" + page1.get("nextCursor").asText()).json();
     assertThat(page2.get("sessions").findValuesAsText("id")).containsExactly(a);
     assertThat(page2.has("nextCursor")).isFalse();
-    assertThat(c.get("/v1/sessions?status=running").json().get("sessions").findValuesAsText("id")).containsExactly(d);
+    assertThat(c.get("/v1/sessions?status=running").json().get("sessions").findValuesAsText("id"))
+        .containsExactly(d);
     assertThat(c.get("/v1/sessions?status=bogus").status()).isEqualTo(422);
     assertThat(c.get("/v1/sessions?limit=0").status()).isEqualTo(422);
     assertThat(c.get("/v1/sessions?cursor=zzz").status()).isEqualTo(422);
@@ -281,18 +302,20 @@ class SessionsIT {
 
   @Test
   void idempotencyKeyReturnsTheFirstResult() {
-    var h = java.net.http.HttpRequest.newBuilder(java.net.URI.create(c.base + "/v1/sessions"))
-        .header("Authorization", "Bearer " + c.key)
-        .header("Content-Type", "application/json")
-        .header("Idempotency-Key", "retry-1")
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Client.sh("true")))
-        .build();
+    var h =
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(c.base + "/v1/sessions"))
+            .header("Authorization", "Bearer " + c.key)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", "retry-1")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Client.sh("true")))
+            .build();
     try {
       var r1 = Client.HTTP.send(h, java.net.http.HttpResponse.BodyHandlers.ofString());
       var r2 = Client.HTTP.send(h, java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(r1.statusCode()).isEqualTo(201);
       assertThat(r2.statusCode()).isEqualTo(201);
-      assertThat(Client.JSON.readTree(r2.body()).get("id")).isEqualTo(Client.JSON.readTree(r1.body()).get("id"));
+      assertThat(Client.JSON.readTree(r2.body()).get("id"))
+          .isEqualTo(Client.JSON.readTree(r1.body()).get("id"));
       assertThat(c.get("/v1/sessions").json().get("sessions").size()).isEqualTo(1);
     } catch (Exception e) {
       throw new AssertionError(e);

@@ -62,7 +62,10 @@ public final class TestServer implements AutoCloseable {
     props.put("execbox.sweep-interval", "5s");
     props.putAll(overrides);
     // command-line arguments outrank application.properties
-    String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    String[] args =
+        props.entrySet().stream()
+            .map(e -> "--" + e.getKey() + "=" + e.getValue())
+            .toArray(String[]::new);
     context = new SpringApplicationBuilder(ExecboxServer.class).run(args);
   }
 

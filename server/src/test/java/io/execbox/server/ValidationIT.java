@@ -18,7 +18,8 @@ class ValidationIT {
 
   private JsonNode problem(Client.Response r, int status) {
     assertThat(r.status()).as(r.text()).isEqualTo(status);
-    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+    assertThat(r.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/problem+json");
     JsonNode p = r.json();
     assertThat(p.get("status").asInt()).isEqualTo(status);
     assertThat(p.get("title").asText()).isNotBlank();
@@ -41,7 +42,8 @@ class ValidationIT {
                 "{\"image\":\"x\",\"resources\":{\"memoryMB\":1,\"cpuMillis\":99999,\"timeoutMs\":\"soon\"}}"),
             422);
     assertThat(p.get("errors").findValuesAsText("location"))
-        .containsExactlyInAnyOrder("body.resources.cpuMillis", "body.resources.memoryMB", "body.resources.timeoutMs");
+        .containsExactlyInAnyOrder(
+            "body.resources.cpuMillis", "body.resources.memoryMB", "body.resources.timeoutMs");
     assertThat(p.get("errors").get(0).has("message")).isTrue();
   }
 
@@ -63,11 +65,20 @@ class ValidationIT {
     problem(c.post("/v1/sessions", "{\"image\":\"x\",\"network\":\"lan\"}"), 422);
     problem(c.post("/v1/sessions", "{\"image\":\"x\",\"command\":\"echo hi\"}"), 422);
     problem(c.post("/v1/sessions", "{\"image\":\"x\",\"workDir\":\"relative\"}"), 422);
-    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"files\":[{\"path\":\"/a/../b\",\"content\":\"x\"}]}"), 422);
-    problem(c.post("/v1/sessions", "{\"image\":\"x\",\"files\":[{\"path\":\"/a\",\"content\":\"!!\",\"encoding\":\"base64\"}]}"), 422);
+    problem(
+        c.post(
+            "/v1/sessions",
+            "{\"image\":\"x\",\"files\":[{\"path\":\"/a/../b\",\"content\":\"x\"}]}"),
+        422);
+    problem(
+        c.post(
+            "/v1/sessions",
+            "{\"image\":\"x\",\"files\":[{\"path\":\"/a\",\"content\":\"!!\",\"encoding\":\"base64\"}]}"),
+        422);
     problem(c.post("/v1/sessions", "{\"image\":\"x\",\"network\":\"exposed\"}"), 422);
     problem(c.post("/v1/sessions", "{\"image\":\"x\",\"ports\":[{\"container\":80}]}"), 422);
-    JsonNode setup = problem(c.post("/v1/sessions", "{\"image\":\"x\",\"setup\":[\"pip install x\"]}"), 422);
+    JsonNode setup =
+        problem(c.post("/v1/sessions", "{\"image\":\"x\",\"setup\":[\"pip install x\"]}"), 422);
     assertThat(setup.get("errors").get(0).get("message").asText()).contains("not supported");
     problem(c.post("/v1/sessions", "{\"image\":\"x\",\"env\":{\"A=B\":\"x\"}}"), 422);
   }

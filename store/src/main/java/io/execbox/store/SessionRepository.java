@@ -191,7 +191,9 @@ public final class SessionRepository {
 
   /** Sessions pending or running now, across accounts. */
   public Mono<Long> countActive() {
-    return db.sql("SELECT count(*) FROM sessions WHERE " + ACTIVE).map(r -> r.get(0, Long.class)).one();
+    return db.sql("SELECT count(*) FROM sessions WHERE " + ACTIVE)
+        .map(r -> r.get(0, Long.class))
+        .one();
   }
 
   /** Ids of rows whose reconcile time has come, oldest first. */

@@ -61,6 +61,13 @@ public final class Store implements AutoCloseable {
     return sessions;
   }
 
+  /** This installation's id, made once by the first migration. */
+  public Mono<String> installationId() {
+    return db.sql("SELECT id FROM installation ORDER BY created_at LIMIT 1")
+        .map(r -> r.get(0, String.class))
+        .one();
+  }
+
   /** Checks the database answers. */
   public Mono<Void> ping() {
     return db.sql("SELECT 1").fetch().rowsUpdated().then();

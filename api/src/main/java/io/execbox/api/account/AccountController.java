@@ -51,7 +51,12 @@ public class AccountController {
   /** A key as listed: never the key itself. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record KeyView(
-      String id, String name, String prefix, String createdAt, String revokedAt, String lastUsedAt) {}
+      String id,
+      String name,
+      String prefix,
+      String createdAt,
+      String revokedAt,
+      String lastUsedAt) {}
 
   /** A key just made: the only time the key is shown. */
   public record NewKeyView(String id, String accountId, String name, String prefix, String key) {}
@@ -79,7 +84,10 @@ public class AccountController {
         .map(
             a ->
                 new AccountView(
-                    a.id(), a.name(), time(a.createdAt()), new Limits(a.maxActiveSessions(), requestsPerMinute)));
+                    a.id(),
+                    a.name(),
+                    time(a.createdAt()),
+                    new Limits(a.maxActiveSessions(), requestsPerMinute)));
   }
 
   @Operation(summary = "Today's usage: sessions, active sessions, seconds, limits")
@@ -107,7 +115,12 @@ public class AccountController {
   @GetMapping("/keys")
   public Mono<Map<String, List<KeyView>>> keys(ServerWebExchange exchange) {
     Principal p = Principal.of(exchange);
-    return store.accounts().listKeys(p.accountId()).map(AccountController::view).collectList().map(l -> Map.of("keys", l));
+    return store
+        .accounts()
+        .listKeys(p.accountId())
+        .map(AccountController::view)
+        .collectList()
+        .map(l -> Map.of("keys", l));
   }
 
   @Operation(summary = "Create a key; the response shows it this once")
@@ -115,28 +128,40 @@ public class AccountController {
   public Mono<ResponseEntity<NewKeyView>> createKey(
       ServerWebExchange exchange, @RequestBody(required = false) NewKeyRequest body) {
     Principal p = Principal.of(exchange);
-    String name = body == null || body.name() == null || body.name().isBlank() ? "key" : body.name();
+    String name =
+        body == null || body.name() == null || body.name().isBlank() ? "key" : body.name();
     if (name.length() > 100) {
       return Mono.error(
-          ApiException.invalid(List.of(new ApiException.FieldError("name must be at most 100 characters", "body.name", null))));
+          ApiException.invalid(
+              List.of(
+                  new ApiException.FieldError(
+                      "name must be at most 100 characters", "body.name", null))));
     }
     String key = ApiKeys.newKey();
     return store
         .accounts()
-        .insertKey(ApiKeys.newId("key"), p.accountId(), name, ApiKeys.hash(key), ApiKeys.prefix(key))
-        .map(k -> ResponseEntity.status(HttpStatus.CREATED).body(new NewKeyView(k.id(), k.accountId(), k.name(), k.keyPrefix(), key)));
+        .insertKey(
+            ApiKeys.newId("key"), p.accountId(), name, ApiKeys.hash(key), ApiKeys.prefix(key))
+        .map(
+            k ->
+                ResponseEntity.status(HttpStatus.CREATED)
+                    .body(new NewKeyView(k.id(), k.accountId(), k.name(), k.keyPrefix(), key)));
   }
 
   @Operation(summary = "Replace a key with a new one; the old one stops working now")
   @PostMapping(path = "/keys/{id}/rotate", consumes = MediaType.ALL_VALUE)
-  public Mono<ResponseEntity<NewKeyView>> rotate(ServerWebExchange exchange, @PathVariable String id) {
+  public Mono<ResponseEntity<NewKeyView>> rotate(
+      ServerWebExchange exchange, @PathVariable String id) {
     Principal p = Principal.of(exchange);
     String key = ApiKeys.newKey();
     return store
         .accounts()
         .rotateKey(p.accountId(), id, ApiKeys.newId("key"), ApiKeys.hash(key), ApiKeys.prefix(key))
         .switchIfEmpty(Mono.error(ApiException.notFound("key " + id)))
-        .map(k -> ResponseEntity.status(HttpStatus.CREATED).body(new NewKeyView(k.id(), k.accountId(), k.name(), k.keyPrefix(), key)));
+        .map(
+            k ->
+                ResponseEntity.status(HttpStatus.CREATED)
+                    .body(new NewKeyView(k.id(), k.accountId(), k.name(), k.keyPrefix(), key)));
   }
 
   @Operation(summary = "Revoke a key")
@@ -151,7 +176,13 @@ public class AccountController {
   }
 
   static KeyView view(ApiKeyRow k) {
-    return new KeyView(k.id(), k.name(), k.keyPrefix(), time(k.createdAt()), time(k.revokedAt()), time(k.lastUsedAt()));
+    return new KeyView(
+        k.id(),
+        k.name(),
+        k.keyPrefix(),
+        time(k.createdAt()),
+        time(k.revokedAt()),
+        time(k.lastUsedAt()));
   }
 
   static String time(Instant t) {

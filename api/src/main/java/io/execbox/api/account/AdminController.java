@@ -37,11 +37,17 @@ public class AdminController {
 
   @Operation(summary = "Create a key, in a new account unless accountId is given")
   @PostMapping(path = "/keys", consumes = MediaType.ALL_VALUE)
-  public Mono<ResponseEntity<AdminKeyView>> createKey(@RequestBody(required = false) AdminKeyRequest body) {
-    if (body == null || body.name() == null || body.name().isBlank() || body.name().length() > 100) {
+  public Mono<ResponseEntity<AdminKeyView>> createKey(
+      @RequestBody(required = false) AdminKeyRequest body) {
+    if (body == null
+        || body.name() == null
+        || body.name().isBlank()
+        || body.name().length() > 100) {
       return Mono.error(
           ApiException.invalid(
-              List.of(new ApiException.FieldError("name is required (1 to 100 characters)", "body.name", null))));
+              List.of(
+                  new ApiException.FieldError(
+                      "name is required (1 to 100 characters)", "body.name", null))));
     }
     String key = ApiKeys.newKey();
     Mono<String> account =
@@ -60,7 +66,15 @@ public class AdminController {
             id ->
                 store
                     .accounts()
-                    .insertKey(ApiKeys.newId("key"), id, body.name(), ApiKeys.hash(key), ApiKeys.prefix(key)))
-        .map(k -> ResponseEntity.status(HttpStatus.CREATED).body(new AdminKeyView(k.id(), k.accountId(), key)));
+                    .insertKey(
+                        ApiKeys.newId("key"),
+                        id,
+                        body.name(),
+                        ApiKeys.hash(key),
+                        ApiKeys.prefix(key)))
+        .map(
+            k ->
+                ResponseEntity.status(HttpStatus.CREATED)
+                    .body(new AdminKeyView(k.id(), k.accountId(), key)));
   }
 }

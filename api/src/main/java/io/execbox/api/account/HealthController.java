@@ -44,7 +44,8 @@ public class HealthController {
               body.put("status", up ? "UP" : "DOWN");
               body.put("database", t.getT1());
               body.put("backend", Map.of("name", backend.name(), "status", t.getT2()));
-              return ResponseEntity.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(body);
+              return ResponseEntity.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                  .body(body);
             });
   }
 }

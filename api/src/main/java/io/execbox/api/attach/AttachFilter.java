@@ -55,7 +55,6 @@ public final class AttachFilter implements WebFilter, Ordered {
             });
   }
 
-
   @Override
   public int getOrder() {
     return -90;

@@ -34,7 +34,8 @@ public final class AttachHandler implements WebSocketHandler {
   private final AttachTargets targets;
   private final AtomicInteger attached = new AtomicInteger();
 
-  public AttachHandler(Store store, MachineBackend backend, SessionIoHub hub, MeterRegistry meters) {
+  public AttachHandler(
+      Store store, MachineBackend backend, SessionIoHub hub, MeterRegistry meters) {
     this.targets = new AttachTargets(store, backend, hub);
     Gauge.builder("execbox.attach.clients", attached, AtomicInteger::get)
         .description("WebSocket clients attached now")
@@ -71,8 +72,10 @@ public final class AttachHandler implements WebSocketHandler {
   private static final class Connection {
     final WebSocketSession ws;
     final Mono<AttachTarget> target;
+
     /** Frames besides the output (errors), written in order with it. */
     final Sinks.Many<byte[]> control = Sinks.many().unicast().onBackpressureBuffer();
+
     final Sinks.Empty<Void> abort = Sinks.empty();
     final AtomicReference<CloseStatus> closeWith = new AtomicReference<>(CloseStatus.NORMAL);
     volatile boolean aborted;

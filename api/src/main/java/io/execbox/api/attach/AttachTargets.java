@@ -124,5 +124,4 @@ final class AttachTargets {
       default -> null;
     };
   }
-
 }

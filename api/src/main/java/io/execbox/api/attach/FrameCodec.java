@@ -49,7 +49,8 @@ public final class FrameCodec {
         }
         if (len != size - 5) {
           throw new ProtocolException(
-              1007, "stdin frame length field says " + len + " but carries " + (size - 5) + " bytes");
+              1007,
+              "stdin frame length field says " + len + " but carries " + (size - 5) + " bytes");
         }
         byte[] data = new byte[(int) len];
         msg.duplicate().position(msg.position() + 5).get(data);
@@ -64,7 +65,8 @@ public final class FrameCodec {
       case Frame.STDOUT, Frame.STDERR, Frame.EXIT, Frame.ERROR ->
           throw new ProtocolException(
               1003, String.format("frame type 0x%02x is sent by the server only", type));
-      default -> throw new ProtocolException(1003, String.format("unknown frame type 0x%02x", type));
+      default ->
+          throw new ProtocolException(1003, String.format("unknown frame type 0x%02x", type));
     }
   }
 

@@ -8,9 +8,9 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -58,7 +58,8 @@ public final class AuthFilter implements WebFilter, Ordered {
     return store
         .accounts()
         .findActiveKeyByHash(ApiKeys.hash(key))
-        .switchIfEmpty(Mono.defer(() -> deny(exchange, "unknown or revoked key").then(Mono.empty())))
+        .switchIfEmpty(
+            Mono.defer(() -> deny(exchange, "unknown or revoked key").then(Mono.empty())))
         .flatMap(
             k -> {
               RateLimiter.Decision d = perKey.hit("key:" + k.id());
@@ -69,7 +70,9 @@ public final class AuthFilter implements WebFilter, Ordered {
               if (!d.allowed()) {
                 return Mono.error(limited(d));
               }
-              exchange.getAttributes().put(Principal.ATTRIBUTE, new Principal(k.accountId(), k.id()));
+              exchange
+                  .getAttributes()
+                  .put(Principal.ATTRIBUTE, new Principal(k.accountId(), k.id()));
               store.accounts().touchKey(k.id()).subscribe(null, e -> {});
               return chain.filter(exchange);
             });
@@ -94,7 +97,11 @@ public final class AuthFilter implements WebFilter, Ordered {
 
   private Mono<Void> deny(ServerWebExchange exchange, String why) {
     String ip = clientIp(exchange);
-    log.info("authentication failed from {} on {}: {}", ip, exchange.getRequest().getPath().value(), why);
+    log.info(
+        "authentication failed from {} on {}: {}",
+        ip,
+        exchange.getRequest().getPath().value(),
+        why);
     RateLimiter.Decision d = perIp.hit("auth-fail:" + ip);
     if (!d.allowed()) {
       return Mono.error(limited(d));

@@ -46,6 +46,7 @@ public final class RateLimiter {
       windows.entrySet().removeIf(e -> e.getValue().start < windowStart);
     }
     long reset = (windowStart + 60_000) / 1000;
-    return new Decision(count <= limitPerMinute, limitPerMinute, Math.max(0, limitPerMinute - count), reset);
+    return new Decision(
+        count <= limitPerMinute, limitPerMinute, Math.max(0, limitPerMinute - count), reset);
   }
 }

@@ -27,10 +27,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.web.reactive.HandlerMapping;
-import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
-import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.server.WebSocketService;
+import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
 import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
 import org.springframework.web.server.WebExceptionHandler;
 import org.springframework.web.server.WebFilter;
@@ -61,7 +61,11 @@ public class ApiConfiguration {
       @Value("${execbox.rate-limit-per-minute:100}") int perMinute,
       @Value("${execbox.admin-token:}") String adminToken) {
     return new AuthFilter(
-        store, new RateLimiter(perMinute, clock), new RateLimiter(perMinute, clock), adminToken, clock);
+        store,
+        new RateLimiter(perMinute, clock),
+        new RateLimiter(perMinute, clock),
+        adminToken,
+        clock);
   }
 
   @Bean
@@ -75,8 +79,7 @@ public class ApiConfiguration {
   WebFilter openApiYamlAlias() {
     return (exchange, chain) -> {
       if ("/openapi.yaml".equals(exchange.getRequest().getPath().value())) {
-        return chain.filter(
-            exchange.mutate().request(r -> r.path("/openapi.json.yaml")).build());
+        return chain.filter(exchange.mutate().request(r -> r.path("/openapi.json.yaml")).build());
       }
       return chain.filter(exchange);
     };
@@ -123,7 +126,8 @@ public class ApiConfiguration {
 
   @Bean
   HandlerMapping attachMapping(AttachHandler handler) {
-    SimpleUrlHandlerMapping m = new SimpleUrlHandlerMapping(Map.of("/v1/sessions/*/attach", handler));
+    SimpleUrlHandlerMapping m =
+        new SimpleUrlHandlerMapping(Map.of("/v1/sessions/*/attach", handler));
     m.setOrder(-1);
     return m;
   }
@@ -161,6 +165,9 @@ public class ApiConfiguration {
             new Components()
                 .addSecuritySchemes(
                     "bearer",
-                    new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer").bearerFormat("sk_…")));
+                    new SecurityScheme()
+                        .type(SecurityScheme.Type.HTTP)
+                        .scheme("bearer")
+                        .bearerFormat("sk_…")));
   }
 }

@@ -45,9 +45,7 @@ public class ApiException extends RuntimeException {
     return new ApiException(
         HttpStatus.UNPROCESSABLE_ENTITY,
         "Unprocessable Entity",
-        errors.size() == 1
-            ? errors.get(0).message()
-            : errors.size() + " fields are invalid",
+        errors.size() == 1 ? errors.get(0).message() : errors.size() + " fields are invalid",
         errors,
         null);
   }
@@ -57,7 +55,8 @@ public class ApiException extends RuntimeException {
   }
 
   public static ApiException unavailable(String detail) {
-    return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", detail, null, 5L);
+    return new ApiException(
+        HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", detail, null, 5L);
   }
 
   public HttpStatus status() {

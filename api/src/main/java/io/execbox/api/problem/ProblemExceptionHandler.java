@@ -31,7 +31,11 @@ public final class ProblemExceptionHandler implements WebExceptionHandler {
   public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
     ApiException problem = toProblem(ex);
     if (problem.status().is5xxServerError() && !(ex instanceof ApiException)) {
-      log.error("unhandled error on {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), ex);
+      log.error(
+          "unhandled error on {} {}",
+          exchange.getRequest().getMethod(),
+          exchange.getRequest().getPath(),
+          ex);
     }
     return problems.write(exchange.getResponse(), problem, exchange.getRequest().getPath().value());
   }
@@ -51,15 +55,19 @@ public final class ProblemExceptionHandler implements WebExceptionHandler {
           "send the body as application/json");
     }
     if (ex instanceof MethodNotAllowedException) {
-      return new ApiException(
-          HttpStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", ex.getMessage());
+      return new ApiException(HttpStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", ex.getMessage());
     }
-    if (ex instanceof ServerWebInputException || has(ex, DecodingException.class)
+    if (ex instanceof ServerWebInputException
+        || has(ex, DecodingException.class)
         || has(ex, JsonProcessingException.class)) {
-      if (has(ex, MismatchedInputException.class) && !has(ex, com.fasterxml.jackson.core.JsonParseException.class)) {
+      if (has(ex, MismatchedInputException.class)
+          && !has(ex, com.fasterxml.jackson.core.JsonParseException.class)) {
         return ApiException.badRequest("the request body does not have the expected shape");
       }
       return ApiException.badRequest("the request body is not valid JSON");
+    }
+    if (ex instanceof ServerWebInputException in) {
+      return ApiException.badRequest(in.getReason() != null ? in.getReason() : "bad request");
     }
     if (ex instanceof ResponseStatusException r) {
       HttpStatus status = HttpStatus.resolve(r.getStatusCode().value());

@@ -47,7 +47,8 @@ public final class Problems {
     try {
       bytes = json.writeValueAsBytes(body(e, instance));
     } catch (JsonProcessingException x) {
-      bytes = ("{\"title\":\"" + e.title() + "\",\"status\":" + e.status().value() + "}").getBytes();
+      bytes =
+          ("{\"title\":\"" + e.title() + "\",\"status\":" + e.status().value() + "}").getBytes();
     }
     return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
   }

@@ -40,15 +40,20 @@ public final class SessionRequestValidator {
       errors.add(new FieldError("image is required", "body.image", null));
     } else if (!image.isTextual() || image.asText().isBlank()) {
       errors.add(new FieldError("image must be a non-empty string", "body.image", value(image)));
-    } else if (image.asText().length() > 512 || image.asText().chars().anyMatch(Character::isWhitespace)) {
-      errors.add(new FieldError("image is not a valid image reference", "body.image", value(image)));
+    } else if (image.asText().length() > 512
+        || image.asText().chars().anyMatch(Character::isWhitespace)) {
+      errors.add(
+          new FieldError("image is not a valid image reference", "body.image", value(image)));
     }
     command(body.get("command"), errors);
     env(body.get("env"), errors);
     JsonNode workDir = body.get("workDir");
     if (present(workDir)
-        && (!workDir.isTextual() || !workDir.asText().startsWith("/") || workDir.asText().indexOf('\0') >= 0)) {
-      errors.add(new FieldError("workDir must be an absolute path", "body.workDir", value(workDir)));
+        && (!workDir.isTextual()
+            || !workDir.asText().startsWith("/")
+            || workDir.asText().indexOf('\0') >= 0)) {
+      errors.add(
+          new FieldError("workDir must be an absolute path", "body.workDir", value(workDir)));
     }
     resources(body.get("resources"), errors);
     String network = network(body.get("network"), errors);
@@ -61,7 +66,9 @@ public final class SessionRequestValidator {
       } else if (setup.size() > 0 && !setupSupported) {
         errors.add(
             new FieldError(
-                "setup is not supported by the " + backendName + " backend; run the steps in command",
+                "setup is not supported by the "
+                    + backendName
+                    + " backend; run the steps in command",
                 "body.setup",
                 value(setup)));
       }
@@ -74,15 +81,23 @@ public final class SessionRequestValidator {
       return;
     }
     if (!command.isArray() || !allText(command)) {
-      errors.add(new FieldError("command must be an array of strings", "body.command", value(command)));
+      errors.add(
+          new FieldError("command must be an array of strings", "body.command", value(command)));
     } else if (command.size() == 0) {
-      errors.add(new FieldError("command must not be empty; omit it for the image's default", "body.command", value(command)));
+      errors.add(
+          new FieldError(
+              "command must not be empty; omit it for the image's default",
+              "body.command",
+              value(command)));
     } else if (command.size() > MAX_COMMAND_ARGS) {
-      errors.add(new FieldError("command has more than " + MAX_COMMAND_ARGS + " arguments", "body.command", null));
+      errors.add(
+          new FieldError(
+              "command has more than " + MAX_COMMAND_ARGS + " arguments", "body.command", null));
     } else {
       for (int i = 0; i < command.size(); i++) {
         if (command.get(i).asText().indexOf('\0') >= 0) {
-          errors.add(new FieldError("arguments must not contain NUL", "body.command[" + i + "]", null));
+          errors.add(
+              new FieldError("arguments must not contain NUL", "body.command[" + i + "]", null));
         }
       }
     }
@@ -103,10 +118,13 @@ public final class SessionRequestValidator {
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!ENV_NAME.matcher(e.getKey()).matches()) {
-        errors.add(new FieldError("not a valid variable name", "body.env." + e.getKey(), e.getKey()));
+        errors.add(
+            new FieldError("not a valid variable name", "body.env." + e.getKey(), e.getKey()));
       }
       if (!e.getValue().isTextual() || e.getValue().asText().indexOf('\0') >= 0) {
-        errors.add(new FieldError("env values must be strings without NUL", "body.env." + e.getKey(), null));
+        errors.add(
+            new FieldError(
+                "env values must be strings without NUL", "body.env." + e.getKey(), null));
       }
     }
   }
@@ -119,9 +137,24 @@ public final class SessionRequestValidator {
       errors.add(new FieldError("resources must be an object", "body.resources", value(r)));
       return;
     }
-    range(r.get("cpuMillis"), "cpuMillis", ResourceSpec.MIN_CPU_MILLIS, ResourceSpec.MAX_CPU_MILLIS, errors);
-    range(r.get("memoryMB"), "memoryMB", ResourceSpec.MIN_MEMORY_MB, ResourceSpec.MAX_MEMORY_MB, errors);
-    range(r.get("timeoutMs"), "timeoutMs", ResourceSpec.MIN_TIMEOUT_MS, ResourceSpec.MAX_TIMEOUT_MS, errors);
+    range(
+        r.get("cpuMillis"),
+        "cpuMillis",
+        ResourceSpec.MIN_CPU_MILLIS,
+        ResourceSpec.MAX_CPU_MILLIS,
+        errors);
+    range(
+        r.get("memoryMB"),
+        "memoryMB",
+        ResourceSpec.MIN_MEMORY_MB,
+        ResourceSpec.MAX_MEMORY_MB,
+        errors);
+    range(
+        r.get("timeoutMs"),
+        "timeoutMs",
+        ResourceSpec.MIN_TIMEOUT_MS,
+        ResourceSpec.MAX_TIMEOUT_MS,
+        errors);
   }
 
   private static void range(JsonNode v, String name, int min, int max, List<FieldError> errors) {
@@ -143,7 +176,8 @@ public final class SessionRequestValidator {
     }
     String v = n.isTextual() ? n.asText() : null;
     if (!"none".equals(v) && !"outgoing".equals(v) && !"exposed".equals(v)) {
-      errors.add(new FieldError("network must be none, outgoing or exposed", "body.network", value(n)));
+      errors.add(
+          new FieldError("network must be none, outgoing or exposed", "body.network", value(n)));
       return null;
     }
     return v;
@@ -164,7 +198,8 @@ public final class SessionRequestValidator {
       errors.add(new FieldError("at most " + MAX_PORTS + " ports", "body.ports", null));
     }
     if (ports.size() > 0 && network != null && !"exposed".equals(network)) {
-      errors.add(new FieldError("ports are published only with network exposed", "body.ports", null));
+      errors.add(
+          new FieldError("ports are published only with network exposed", "body.ports", null));
     }
     if (ports.size() == 0 && "exposed".equals(network)) {
       errors.add(new FieldError("network exposed needs at least one port", "body.ports", null));
@@ -178,10 +213,13 @@ public final class SessionRequestValidator {
       }
       JsonNode c = p.get("container");
       if (c == null || !c.isIntegralNumber() || c.asInt() < 1 || c.asInt() > 65535) {
-        errors.add(new FieldError("container must be a port from 1 to 65535", at + ".container", value(c)));
+        errors.add(
+            new FieldError(
+                "container must be a port from 1 to 65535", at + ".container", value(c)));
       }
       JsonNode proto = p.get("protocol");
-      if (present(proto) && !("tcp".equals(proto.asText()) || "udp".equals(proto.asText())) || present(proto) && !proto.isTextual()) {
+      if (present(proto) && !("tcp".equals(proto.asText()) || "udp".equals(proto.asText()))
+          || present(proto) && !proto.isTextual()) {
         errors.add(new FieldError("protocol must be tcp or udp", at + ".protocol", value(proto)));
       }
     }
@@ -207,7 +245,9 @@ public final class SessionRequestValidator {
       }
       JsonNode path = f.get("path");
       if (path == null || !path.isTextual() || !validPath(path.asText())) {
-        errors.add(new FieldError("path must be an absolute file path without '..'", at + ".path", value(path)));
+        errors.add(
+            new FieldError(
+                "path must be an absolute file path without '..'", at + ".path", value(path)));
       }
       JsonNode content = f.get("content");
       if (content == null || !content.isTextual()) {
@@ -232,7 +272,10 @@ public final class SessionRequestValidator {
       return false;
     }
     for (String part : p.substring(1).split("/", -1)) {
-      if (part.isEmpty() || part.equals(".") || part.equals("..") || part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
+      if (part.isEmpty()
+          || part.equals(".")
+          || part.equals("..")
+          || part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
         return false;
       }
     }

@@ -92,7 +92,9 @@ public class SessionsController {
     List<FieldError> errors = validator.validate(tree);
     if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
       errors = new java.util.ArrayList<>(errors);
-      errors.add(new FieldError("Idempotency-Key must be 1 to 255 characters", "header.Idempotency-Key", null));
+      errors.add(
+          new FieldError(
+              "Idempotency-Key must be 1 to 255 characters", "header.Idempotency-Key", null));
     }
     if (!errors.isEmpty()) {
       return Mono.error(ApiException.invalid(errors));
@@ -104,7 +106,9 @@ public class SessionsController {
       specJson = json.writeValueAsString(spec);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       return Mono.error(
-          ApiException.invalid(List.of(new FieldError("the request does not match the session schema", "body", null))));
+          ApiException.invalid(
+              List.of(
+                  new FieldError("the request does not match the session schema", "body", null))));
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     int timeout =
@@ -189,7 +193,12 @@ public class SessionsController {
     int pageSize = n;
     return store
         .sessions()
-        .list(p.accountId(), status, pageSize + 1, c == null ? null : c.createdAt(), c == null ? null : c.id())
+        .list(
+            p.accountId(),
+            status,
+            pageSize + 1,
+            c == null ? null : c.createdAt(),
+            c == null ? null : c.id())
         .collectList()
         .map(
             rows -> {
@@ -214,7 +223,9 @@ public class SessionsController {
             row ->
                 "stopped".equals(row.status())
                     ? Mono.just(new StatusView("stopped"))
-                    : Mono.error(ApiException.conflict("session " + id + " already ended: " + row.status())));
+                    : Mono.error(
+                        ApiException.conflict(
+                            "session " + id + " already ended: " + row.status())));
   }
 
   @Operation(summary = "Kill a session now and destroy its machine; the record stays")
@@ -235,7 +246,9 @@ public class SessionsController {
   }
 
   private static Mono<Void> checkId(String id) {
-    return SessionIds.isValid(id) ? Mono.empty() : Mono.error(ApiException.notFound("session " + id));
+    return SessionIds.isValid(id)
+        ? Mono.empty()
+        : Mono.error(ApiException.notFound("session " + id));
   }
 
   SessionView view(SessionRow r) {
@@ -271,7 +284,9 @@ public class SessionsController {
   record Cursor(Instant createdAt, String id) {
     String encode() {
       String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + id;
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
 
     static Cursor decode(String s) {
@@ -281,7 +296,8 @@ public class SessionsController {
         if (parts.length != 3 || !SessionIds.isValid(parts[2])) {
           return null;
         }
-        return new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
+        return new Cursor(
+            Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
       } catch (IllegalArgumentException | java.time.DateTimeException e) {
         return null;
       }

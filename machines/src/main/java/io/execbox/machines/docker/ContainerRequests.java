@@ -80,6 +80,9 @@ final class ContainerRequests {
     labels.put(Labels.MANAGED, "true");
     labels.put(Labels.SESSION, m.sessionId());
     labels.put(Labels.OWNER, m.ownerId());
+    if (options.installation() != null) {
+      labels.put(Labels.INSTALLATION, options.installation());
+    }
     // Attach before start and stdin with half-close: the first output byte and stdin EOF reach us.
     c.put("Tty", false);
     c.put("OpenStdin", true);

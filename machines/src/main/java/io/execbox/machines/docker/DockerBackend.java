@@ -259,7 +259,16 @@ public final class DockerBackend implements MachineBackend, MachineIo {
 
   @Override
   public List<MachineSummary> list() {
-    String filter = "{\"label\":[\"" + Labels.MANAGED + "=true\"]}";
+    String filter =
+        options.installation() == null
+            ? "{\"label\":[\"" + Labels.MANAGED + "=true\"]}"
+            : "{\"label\":[\""
+                + Labels.MANAGED
+                + "=true\",\""
+                + Labels.INSTALLATION
+                + "="
+                + options.installation()
+                + "\"]}";
     HttpResponse r = client.get(API + "/containers/json?all=1&filters=" + enc(filter));
     if (!r.ok()) {
       throw failure("list containers", r, false);

@@ -7,8 +7,12 @@ package io.execbox.machines.docker;
  *     traffic to a registry
  * @param pidsLimit the most processes a container may run, against fork bombs
  * @param exposeHost the host address published ports bind to; loopback unless an operator opens it
+ * @param installation labels every container with this installation's id, and limits {@code list()}
+ *     to them, so two installations sharing one runtime never sweep each other's machines; null for
+ *     no such label
  */
-public record DockerOptions(PullPolicy pullPolicy, long pidsLimit, String exposeHost) {
+public record DockerOptions(
+    PullPolicy pullPolicy, long pidsLimit, String exposeHost, String installation) {
   /** When to pull an image. */
   public enum PullPolicy {
     /** Use local images only; a missing image fails the session. */
@@ -32,7 +36,11 @@ public record DockerOptions(PullPolicy pullPolicy, long pidsLimit, String expose
     }
   }
 
+  public DockerOptions(PullPolicy pullPolicy, long pidsLimit, String exposeHost) {
+    this(pullPolicy, pidsLimit, exposeHost, null);
+  }
+
   public static DockerOptions defaults() {
-    return new DockerOptions(PullPolicy.NEVER, DEFAULT_PIDS_LIMIT, DEFAULT_EXPOSE_HOST);
+    return new DockerOptions(PullPolicy.NEVER, DEFAULT_PIDS_LIMIT, DEFAULT_EXPOSE_HOST, null);
   }
 }

@@ -36,8 +36,7 @@ public final class Lifecycle {
         if (active) {
           String reason = obs.oomKilled() ? "OOMKilled" : null;
           if (pastDeadline) {
-            yield new Action.RecordEnd(
-                SessionPhase.KILLED, KILLED_EXIT_CODE, "deadline exceeded");
+            yield new Action.RecordEnd(SessionPhase.KILLED, KILLED_EXIT_CODE, "deadline exceeded");
           }
           yield new Action.RecordEnd(SessionPhase.STOPPED, obs.exitCode(), reason);
         }
@@ -46,9 +45,10 @@ public final class Lifecycle {
         }
         yield new Action.ArchiveAndDestroy();
       }
-      case BROKEN -> active
-          ? new Action.Fail(obs.reason() == null ? "the machine could not run" : obs.reason())
-          : new Action.ArchiveAndDestroy();
+      case BROKEN ->
+          active
+              ? new Action.Fail(obs.reason() == null ? "the machine could not run" : obs.reason())
+              : new Action.ArchiveAndDestroy();
     };
   }
 

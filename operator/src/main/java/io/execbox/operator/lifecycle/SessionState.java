@@ -4,8 +4,8 @@ import io.execbox.crds.SessionPhase;
 import java.time.Instant;
 
 /**
- * A session's recorded state, as the lifecycle needs it; built from a Postgres row (standalone)
- * or a Session resource's status (kubernetes).
+ * A session's recorded state, as the lifecycle needs it; built from a Postgres row (standalone) or
+ * a Session resource's status (kubernetes).
  */
 public record SessionState(
     SessionPhase status,

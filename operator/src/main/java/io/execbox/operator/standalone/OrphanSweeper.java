@@ -15,8 +15,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Destroys labelled machines whose session is finished or unknown, at start and periodically, so
- * no machine outlives its session even after a crash between steps.
+ * Destroys labelled machines whose session is finished or unknown, at start and periodically, so no
+ * machine outlives its session even after a crash between steps.
  */
 public final class OrphanSweeper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OrphanSweeper.class);
@@ -65,7 +65,10 @@ public final class OrphanSweeper implements AutoCloseable {
             m ->
                 Mono.fromRunnable(
                         () -> {
-                          log.info("destroying orphan machine {} of session {}", m.machineId(), m.sessionId());
+                          log.info(
+                              "destroying orphan machine {} of session {}",
+                              m.machineId(),
+                              m.sessionId());
                           if (m.sessionId() != null) {
                             backend.destroy(m.sessionId());
                           }

@@ -119,8 +119,18 @@ public final class SessionReconciler {
             MachineException.class,
             e -> {
               countError(e.kind());
+              Instant now = clock.instant();
+              if (e.kind().permanent() && row.active()) {
+                log.info("session {}: cannot run: {}", row.id(), e.getMessage());
+                return Mono.just(
+                    SessionPatch.create()
+                        .status(SessionPhase.FAILED.wire())
+                        .reason(e.getMessage())
+                        .endedAt(now)
+                        .reconcileAt(now));
+              }
               log.warn("session {}: backend error: {}", row.id(), e.getMessage());
-              return Mono.just(SessionPatch.create().reconcileAt(clock.instant().plusSeconds(1)));
+              return Mono.just(SessionPatch.create().reconcileAt(now.plusSeconds(1)));
             })
         .flatMap(patch -> store.sessions().apply(row.id(), patch).thenReturn(true));
   }
@@ -158,7 +168,9 @@ public final class SessionReconciler {
     } else if (action instanceof Action.SendTerm) {
       return blocking(() -> backend.stop(ref))
           .thenReturn(
-              SessionPatch.create().termSentAt(now).reconcileAt(now.plus(shortest(policy.poll(), policy.stopGrace()))));
+              SessionPatch.create()
+                  .termSentAt(now)
+                  .reconcileAt(now.plus(shortest(policy.poll(), policy.stopGrace()))));
     } else if (action instanceof Action.Kill k) {
       log.info("session {}: killing ({})", row.id(), k.reason());
       return blocking(() -> backend.kill(ref))
@@ -194,7 +206,7 @@ public final class SessionReconciler {
               .endedAt(now)
               .reconcileAt(now));
     } else if (action instanceof Action.ArchiveAndDestroy) {
-      return archiveAndDestroy(row, ref, now);
+      return archiveAndDestroy(row, obs, now);
     } else if (action instanceof Action.Done) {
       return finish(row, now);
     } else if (action instanceof Action.Wait w) {
@@ -225,7 +237,8 @@ public final class SessionReconciler {
                 store
                     .sessions()
                     .saveMachine(
-                        new MachineRow(row.id(), backend.name(), ref.machineId(), ref.name(), null, null))
+                        new MachineRow(
+                            row.id(), backend.name(), ref.machineId(), ref.name(), null, null))
                     .then(
                         blocking(
                             () -> {
@@ -256,7 +269,8 @@ public final class SessionReconciler {
                         .reconcileAt(now));
               }
               int attempts = row.createAttempts() + 1;
-              log.warn("session {}: create attempt {} failed: {}", row.id(), attempts, e.getMessage());
+              log.warn(
+                  "session {}: create attempt {} failed: {}", row.id(), attempts, e.getMessage());
               return Mono.just(
                   SessionPatch.create()
                       .createAttempts(attempts)
@@ -304,11 +318,11 @@ public final class SessionReconciler {
    * Archives the output, destroys the machine and finishes the row; or, while the output of the
    * exited machine is still being read to its end, comes back a moment later.
    */
-  private Mono<SessionPatch> archiveAndDestroy(SessionRow row, MachineRef ref, Instant now) {
+  private Mono<SessionPatch> archiveAndDestroy(SessionRow row, Observation obs, Instant now) {
     if (row.outputArchived()) {
       return destroy(row).then(finish(row, now));
     }
-    return blocking(() -> Optional.ofNullable(endedOutput(row, ref)))
+    return blocking(() -> Optional.ofNullable(endedOutput(row, obs)))
         .flatMap(
             j -> {
               if (j.isEmpty()) {
@@ -333,18 +347,26 @@ public final class SessionReconciler {
   }
 
   /**
-   * The session's output once it has been read to its end: the journal this process holds, or a
-   * replay from the runtime (started here, read on a later pass). Null while not yet complete.
+   * The session's output once it has been read to its end and its exit code is known: the journal
+   * this process holds, or a replay from the runtime (started here, read on a later pass). Null
+   * while not yet complete. A machine whose command never started has no output.
    */
-  private OutputJournal endedOutput(SessionRow row, MachineRef ref) {
+  private OutputJournal endedOutput(SessionRow row, Observation obs) {
     var held = hub.find(row.id());
     if (held.isPresent()) {
-      return held.get().outputEnded() ? held.get().journal() : null;
+      return held.get().journal().isFinished() ? held.get().journal() : null;
     }
-    if (ref == null) {
+    if (obs.state() != MachineState.EXITED || obs.ref() == null) {
       return new OutputJournal(hub.retentionBytes());
     }
-    hub.replay(ref);
+    try {
+      hub.replay(obs.ref());
+    } catch (MachineException e) {
+      log.warn("session {}: its output cannot be read back: {}", row.id(), e.getMessage());
+      OutputJournal none = new OutputJournal(hub.retentionBytes());
+      none.fail("the output could not be read back: " + e.getMessage());
+      return none;
+    }
     return null;
   }
 

@@ -38,12 +38,14 @@ public final class StandaloneLoop implements AutoCloseable {
     if (running != null) {
       return;
     }
-    hub.onExit(id -> store.sessions().wake(id).subscribe(null, e -> log.debug("wake {}: {}", id, e.toString())));
+    hub.onExit(
+        id ->
+            store
+                .sessions()
+                .wake(id)
+                .subscribe(null, e -> log.debug("wake {}: {}", id, e.toString())));
     running =
-        Flux.merge(
-                Flux.just(0L),
-                store.sessionWakeups().map(id -> 0L),
-                Flux.interval(tick, tick))
+        Flux.merge(Flux.just(0L), store.sessionWakeups().map(id -> 0L), Flux.interval(tick, tick))
             .onBackpressureLatest()
             .concatMap(t -> pass(), 1)
             .subscribe();

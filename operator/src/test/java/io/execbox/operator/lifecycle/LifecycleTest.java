@@ -42,7 +42,8 @@ class LifecycleTest {
       boolean recorded,
       boolean destroyed) {
     return new SessionState(
-        status, T0, DEADLINE, null, exitCode, stopAt, termAt, killAt, attempts, recorded, destroyed);
+        status, T0, DEADLINE, null, exitCode, stopAt, termAt, killAt, attempts, recorded,
+        destroyed);
   }
 
   static Observation obs(MachineState st) {
@@ -63,75 +64,199 @@ class LifecycleTest {
     Instant longAgo = NOW.minusSeconds(30);
     return Stream.of(
         // pending, no machine yet
-        Arguments.of("new session", state(PENDING), Observation.absent(), NOW, new Action.CreateMachine()),
-        Arguments.of("create retried", with(PENDING, null, null, null, null, 2, false, false),
-            Observation.absent(), NOW, new Action.CreateMachine()),
-        Arguments.of("create attempts exhausted", with(PENDING, null, null, null, null, 3, false, false),
-            Observation.absent(), NOW,
+        Arguments.of(
+            "new session", state(PENDING), Observation.absent(), NOW, new Action.CreateMachine()),
+        Arguments.of(
+            "create retried",
+            with(PENDING, null, null, null, null, 2, false, false),
+            Observation.absent(),
+            NOW,
+            new Action.CreateMachine()),
+        Arguments.of(
+            "create attempts exhausted",
+            with(PENDING, null, null, null, null, 3, false, false),
+            Observation.absent(),
+            NOW,
             new Action.Fail("the machine could not be created after 3 attempts")),
-        Arguments.of("deadline before start", state(PENDING), Observation.absent(), DEADLINE,
+        Arguments.of(
+            "deadline before start",
+            state(PENDING),
+            Observation.absent(),
+            DEADLINE,
             new Action.RecordEnd(KILLED, 137, "deadline exceeded before the command started")),
         // machine created, command not started
-        Arguments.of("created → start", state(PENDING), obs(MachineState.CREATED), NOW,
+        Arguments.of(
+            "created → start",
+            state(PENDING),
+            obs(MachineState.CREATED),
+            NOW,
             new Action.StartMachine()),
-        Arguments.of("created past deadline", state(PENDING), obs(MachineState.CREATED), DEADLINE,
+        Arguments.of(
+            "created past deadline",
+            state(PENDING),
+            obs(MachineState.CREATED),
+            DEADLINE,
             new Action.DeadlineKill()),
-        Arguments.of("created but stopped", state(STOPPED), obs(MachineState.CREATED), NOW,
+        Arguments.of(
+            "created but stopped",
+            state(STOPPED),
+            obs(MachineState.CREATED),
+            NOW,
             new Action.ArchiveAndDestroy()),
         // running
-        Arguments.of("running recorded", state(PENDING), obs(MachineState.RUNNING), NOW,
+        Arguments.of(
+            "running recorded",
+            state(PENDING),
+            obs(MachineState.RUNNING),
+            NOW,
             new Action.RecordRunning(T0.plusSeconds(1))),
-        Arguments.of("running waits for poll", state(RUNNING), obs(MachineState.RUNNING), NOW,
+        Arguments.of(
+            "running waits for poll",
+            state(RUNNING),
+            obs(MachineState.RUNNING),
+            NOW,
             new Action.Wait(NOW.plusSeconds(1))),
-        Arguments.of("running waits no later than deadline", state(RUNNING),
-            obs(MachineState.RUNNING), DEADLINE.minusMillis(300), new Action.Wait(DEADLINE)),
-        Arguments.of("deadline kills", state(RUNNING), obs(MachineState.RUNNING), DEADLINE,
+        Arguments.of(
+            "running waits no later than deadline",
+            state(RUNNING),
+            obs(MachineState.RUNNING),
+            DEADLINE.minusMillis(300),
+            new Action.Wait(DEADLINE)),
+        Arguments.of(
+            "deadline kills",
+            state(RUNNING),
+            obs(MachineState.RUNNING),
+            DEADLINE,
             new Action.DeadlineKill()),
-        Arguments.of("pending past deadline while running", state(PENDING),
-            obs(MachineState.RUNNING), DEADLINE.plusSeconds(1), new Action.DeadlineKill()),
-        Arguments.of("delete kills", with(KILLED, null, null, null, past, 0, true, false),
-            obs(MachineState.RUNNING), NOW, new Action.Kill("delete requested")),
-        Arguments.of("stop sends SIGTERM", with(STOPPED, null, past, null, null, 0, true, false),
-            obs(MachineState.RUNNING), NOW, new Action.SendTerm()),
-        Arguments.of("stop waits for grace", with(STOPPED, null, past, past, null, 0, true, false),
-            obs(MachineState.RUNNING), NOW, new Action.Wait(NOW.plusSeconds(1))),
-        Arguments.of("stop grace over kills", with(STOPPED, null, longAgo, longAgo, null, 0, true, false),
-            obs(MachineState.RUNNING), NOW, new Action.Kill("stop grace period over")),
-        Arguments.of("failed but running kills", with(FAILED, null, null, null, null, 0, true, false),
-            obs(MachineState.RUNNING), NOW, new Action.Kill("session already failed")),
+        Arguments.of(
+            "pending past deadline while running",
+            state(PENDING),
+            obs(MachineState.RUNNING),
+            DEADLINE.plusSeconds(1),
+            new Action.DeadlineKill()),
+        Arguments.of(
+            "delete kills",
+            with(KILLED, null, null, null, past, 0, true, false),
+            obs(MachineState.RUNNING),
+            NOW,
+            new Action.Kill("delete requested")),
+        Arguments.of(
+            "stop sends SIGTERM",
+            with(STOPPED, null, past, null, null, 0, true, false),
+            obs(MachineState.RUNNING),
+            NOW,
+            new Action.SendTerm()),
+        Arguments.of(
+            "stop waits for grace",
+            with(STOPPED, null, past, past, null, 0, true, false),
+            obs(MachineState.RUNNING),
+            NOW,
+            new Action.Wait(NOW.plusSeconds(1))),
+        Arguments.of(
+            "stop grace over kills",
+            with(STOPPED, null, longAgo, longAgo, null, 0, true, false),
+            obs(MachineState.RUNNING),
+            NOW,
+            new Action.Kill("stop grace period over")),
+        Arguments.of(
+            "failed but running kills",
+            with(FAILED, null, null, null, null, 0, true, false),
+            obs(MachineState.RUNNING),
+            NOW,
+            new Action.Kill("session already failed")),
         // exited
-        Arguments.of("exit 0", state(RUNNING), exited(0, false), NOW,
+        Arguments.of(
+            "exit 0",
+            state(RUNNING),
+            exited(0, false),
+            NOW,
             new Action.RecordEnd(STOPPED, 0, null)),
-        Arguments.of("exit 42", state(RUNNING), exited(42, false), NOW,
+        Arguments.of(
+            "exit 42",
+            state(RUNNING),
+            exited(42, false),
+            NOW,
             new Action.RecordEnd(STOPPED, 42, null)),
-        Arguments.of("fast exit while pending", state(PENDING), exited(3, false), NOW,
+        Arguments.of(
+            "fast exit while pending",
+            state(PENDING),
+            exited(3, false),
+            NOW,
             new Action.RecordEnd(STOPPED, 3, null)),
-        Arguments.of("oom keeps its reason", state(RUNNING), exited(137, true), NOW,
+        Arguments.of(
+            "oom keeps its reason",
+            state(RUNNING),
+            exited(137, true),
+            NOW,
             new Action.RecordEnd(STOPPED, 137, "OOMKilled")),
-        Arguments.of("exit after deadline is a kill", state(RUNNING), exited(137, false), DEADLINE,
+        Arguments.of(
+            "exit after deadline is a kill",
+            state(RUNNING),
+            exited(137, false),
+            DEADLINE,
             new Action.RecordEnd(KILLED, 137, "deadline exceeded")),
-        Arguments.of("stopped: exit code recorded", with(STOPPED, null, past, past, null, 0, true, false),
-            exited(143, false), NOW, new Action.RecordEnd(STOPPED, 143, null)),
-        Arguments.of("killed: exit code recorded", with(KILLED, null, null, null, past, 0, true, false),
-            exited(137, false), NOW, new Action.RecordEnd(KILLED, 137, null)),
-        Arguments.of("ended: archive and destroy", with(STOPPED, 0, null, null, null, 0, true, false),
-            exited(0, false), NOW, new Action.ArchiveAndDestroy()),
+        Arguments.of(
+            "stopped: exit code recorded",
+            with(STOPPED, null, past, past, null, 0, true, false),
+            exited(143, false),
+            NOW,
+            new Action.RecordEnd(STOPPED, 143, null)),
+        Arguments.of(
+            "killed: exit code recorded",
+            with(KILLED, null, null, null, past, 0, true, false),
+            exited(137, false),
+            NOW,
+            new Action.RecordEnd(KILLED, 137, null)),
+        Arguments.of(
+            "ended: archive and destroy",
+            with(STOPPED, 0, null, null, null, 0, true, false),
+            exited(0, false),
+            NOW,
+            new Action.ArchiveAndDestroy()),
         // broken
-        Arguments.of("broken fails", state(PENDING), broken("image not found"), NOW,
+        Arguments.of(
+            "broken fails",
+            state(PENDING),
+            broken("image not found"),
+            NOW,
             new Action.Fail("image not found")),
-        Arguments.of("broken without reason", state(RUNNING), broken(null), NOW,
+        Arguments.of(
+            "broken without reason",
+            state(RUNNING),
+            broken(null),
+            NOW,
             new Action.Fail("the machine could not run")),
-        Arguments.of("broken after end is cleaned", with(FAILED, null, null, null, null, 0, true, false),
-            broken("x"), NOW, new Action.ArchiveAndDestroy()),
+        Arguments.of(
+            "broken after end is cleaned",
+            with(FAILED, null, null, null, null, 0, true, false),
+            broken("x"),
+            NOW,
+            new Action.ArchiveAndDestroy()),
         // machine gone
-        Arguments.of("running machine vanished", state(RUNNING), Observation.absent(), NOW,
+        Arguments.of(
+            "running machine vanished",
+            state(RUNNING),
+            Observation.absent(),
+            NOW,
             new Action.Fail("the machine disappeared while running")),
-        Arguments.of("ended, machine gone, not yet marked", with(STOPPED, 0, null, null, null, 0, true, false),
-            Observation.absent(), NOW, new Action.ArchiveAndDestroy()),
-        Arguments.of("ended and destroyed", with(STOPPED, 0, null, null, null, 0, true, true),
-            Observation.absent(), NOW, new Action.Done()),
-        Arguments.of("stopped before any machine", with(STOPPED, null, past, null, null, 0, false, false),
-            Observation.absent(), NOW, new Action.Done()));
+        Arguments.of(
+            "ended, machine gone, not yet marked",
+            with(STOPPED, 0, null, null, null, 0, true, false),
+            Observation.absent(),
+            NOW,
+            new Action.ArchiveAndDestroy()),
+        Arguments.of(
+            "ended and destroyed",
+            with(STOPPED, 0, null, null, null, 0, true, true),
+            Observation.absent(),
+            NOW,
+            new Action.Done()),
+        Arguments.of(
+            "stopped before any machine",
+            with(STOPPED, null, past, null, null, 0, false, false),
+            Observation.absent(),
+            NOW,
+            new Action.Done()));
   }
 
   @ParameterizedTest(name = "{0}")
