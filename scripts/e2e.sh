@@ -34,6 +34,7 @@ id=$(curl -sf -X POST "http://127.0.0.1:$PORT/v1/sessions" -H "Authorization: Be
   -d '{"image":"localhost/execbox-test/busybox:latest","command":["sh","-c","read x; echo got:$x; echo err >&2; exit 3"]}' | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 check "create returns a session id" '[[ $id == sess_* ]]'
 got=$(echo hello | EXECBOX_KEY=$KEY python3 scripts/attach.py "http://127.0.0.1:$PORT" "$id" 2>"$RUN/err"); rc=$?
+[[ $got == "got:hello" ]] || echo "  (got=[$got] rc=$rc)"
 check "attach streams stdin and stdout and returns the exit code" '[[ $got == "got:hello" && $rc == 3 && $(cat "$RUN/err") == err ]]'
 
 curl -s "http://127.0.0.1:$PORT/v1/sessions" -H "Authorization: Bearer sk_wrongwrongwrongwrongwrongwrongwrongwrong" >/dev/null

@@ -78,6 +78,18 @@ class SessionsIT {
   }
 
   @Test
+  void stdinSentBeforeTheCommandStartsIsNotLost() {
+    for (int i = 0; i < 5; i++) {
+      String id = c.create(Client.sh("read x; echo got:$x"));
+      Client.Attach a = c.attach(id);
+      a.stdin("early-" + i + "\n");
+      a.stdinClose();
+      assertThat(a.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+      assertThat(a.out()).isEqualTo("got:early-" + i + "\n");
+    }
+  }
+
+  @Test
   void envWorkDirAndFiles() {
     String b64 = Base64.getEncoder().encodeToString(new byte[] {0, 1, 2, (byte) 255});
     String spec =

@@ -7,10 +7,14 @@ import io.execbox.store.Store;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.core.Ordered;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.Connection;
 
 /**
  * Authorises an attach before the WebSocket handshake: a session the caller's account does not own
@@ -48,11 +52,21 @@ public final class AttachFilter implements WebFilter, Ordered {
         .sessions()
         .find(p.accountId(), id)
         .switchIfEmpty(Mono.error(ApiException.notFound("session " + id)))
+        // back onto the connection's own event loop: a handshake completed from another thread
+        // races the client's first frames, which Reactor Netty then drops (see reactor-netty#1089)
+        .publishOn(connectionLoop(exchange))
         .flatMap(
             row -> {
-              exchange.getAttributes().put(AttachHandler.SESSION_ATTRIBUTE, row.id());
               return chain.filter(exchange);
             });
+  }
+
+  private static Scheduler connectionLoop(ServerWebExchange exchange) {
+    Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
+    if (nativeRequest instanceof Connection c) {
+      return Schedulers.fromExecutor(c.channel().eventLoop());
+    }
+    return Schedulers.immediate();
   }
 
   @Override

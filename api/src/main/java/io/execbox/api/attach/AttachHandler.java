@@ -26,9 +26,6 @@ import reactor.core.scheduler.Schedulers;
  * protocol abuse is answered with an error frame and close 1003/1007.
  */
 public final class AttachHandler implements WebSocketHandler {
-  /** Exchange attribute holding the authorised session id. */
-  public static final String SESSION_ATTRIBUTE = "execbox.attach.session";
-
   private static final Logger log = LoggerFactory.getLogger(AttachHandler.class);
 
   private final AttachTargets targets;
@@ -65,7 +62,8 @@ public final class AttachHandler implements WebSocketHandler {
         ws.send(Flux.merge(output, c.control.asFlux()).map(b -> ws.binaryMessage(f -> f.wrap(b))))
             .then(Mono.defer(() -> ws.close(c.closeWith.get())));
     Mono<Void> inbound = ws.receive().concatMap(msg -> onMessage(msg, c)).then();
-    return Mono.firstWithSignal(outbound, inbound).doFinally(s -> attached.decrementAndGet());
+    // inbound first: the client may send stdin the moment the handshake completes
+    return Mono.firstWithSignal(inbound, outbound).doFinally(s -> attached.decrementAndGet());
   }
 
   /** One client connection's state. */

@@ -132,10 +132,7 @@ public class ApiConfiguration {
     return m;
   }
 
-  /**
-   * The WebSocket service of WebFlux's own handler adapter: large frames (16 MiB data frames), and
-   * the attach filter's attributes carried into the session.
-   */
+  /** The WebSocket service of WebFlux's own handler adapter, accepting 16 MiB data frames. */
   @Bean
   WebFluxConfigurer webSocketServiceConfigurer() {
     return new WebFluxConfigurer() {
@@ -144,9 +141,9 @@ public class ApiConfiguration {
         ReactorNettyRequestUpgradeStrategy strategy =
             new ReactorNettyRequestUpgradeStrategy(
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(MAX_WS_MESSAGE));
-        HandshakeWebSocketService service = new HandshakeWebSocketService(strategy);
-        service.setSessionAttributePredicate(name -> name.startsWith("execbox."));
-        return service;
+        // no session attribute predicate: copying attributes creates a WebSession, which hops to
+        // another thread mid-handshake and lets the client's first frames race the handler
+        return new HandshakeWebSocketService(strategy);
       }
     };
   }

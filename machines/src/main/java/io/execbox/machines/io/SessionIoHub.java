@@ -96,6 +96,14 @@ public final class SessionIoHub implements AutoCloseable {
     return created;
   }
 
+  /** The session's command was started by this process: its clients' stdin may flow. */
+  public void markStarted(String sessionId) {
+    SessionStream s = streams.get(sessionId);
+    if (s != null) {
+      s.markStarted();
+    }
+  }
+
   /** Registers a finished session's archived journal, so that attaches read it from memory. */
   public SessionStream registerArchive(MachineRef ref, OutputJournal journal) {
     SessionStream s = SessionStream.archived(ref, journal);

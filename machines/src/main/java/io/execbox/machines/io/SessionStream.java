@@ -20,6 +20,10 @@ public final class SessionStream implements OutputSink {
   private volatile Throwable endError;
   private volatile boolean ended;
 
+  /** Completes once the command runs; stdin written before would race the runtime's set-up. */
+  private final java.util.concurrent.CompletableFuture<Void> started =
+      new java.util.concurrent.CompletableFuture<>();
+
   SessionStream(MachineRef ref, OutputJournal journal) {
     this.ref = ref;
     this.journal = journal;
@@ -61,6 +65,29 @@ public final class SessionStream implements OutputSink {
     return endError;
   }
 
+  /** The command has started: stdin may flow now. */
+  public void markStarted() {
+    started.complete(null);
+  }
+
+  /** The command will never start here: stdin writers give up. */
+  void markNotStarted(String why) {
+    started.completeExceptionally(new IOException(why));
+  }
+
+  private void awaitStarted() throws IOException {
+    try {
+      started.get(5, java.util.concurrent.TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException(e.getCause().getMessage(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IOException("the command did not start");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+  }
+
   /** Whether stdin can still be written. */
   public boolean stdinOpen() {
     IoChannel c = channel.get();
@@ -72,6 +99,7 @@ public final class SessionStream implements OutputSink {
    * thread. Writes from several clients are serialised whole.
    */
   public void writeStdin(byte[] data) throws IOException {
+    awaitStarted();
     IoChannel c = channel.get();
     if (c == null || !c.stdinOpen()) {
       throw new IOException("stdin is closed");
@@ -83,6 +111,7 @@ public final class SessionStream implements OutputSink {
 
   /** Ends the command's stdin. Idempotent. */
   public void closeStdin() throws IOException {
+    awaitStarted();
     IoChannel c = channel.get();
     if (c != null) {
       synchronized (stdinLock) {
@@ -93,6 +122,7 @@ public final class SessionStream implements OutputSink {
 
   /** Drops the connection to the machine. */
   void disconnect() {
+    markNotStarted("the session's machine is gone");
     IoChannel c = channel.get();
     if (c != null) {
       c.close();

@@ -160,6 +160,7 @@ public final class SessionReconciler {
               () -> {
                 hub.attachBeforeStart(ref);
                 backend.start(ref);
+                hub.markStarted(row.id());
                 return backend.observe(row.id());
               })
           .map(after -> running(row, after, clock.instant()));
@@ -244,6 +245,7 @@ public final class SessionReconciler {
                             () -> {
                               hub.attachBeforeStart(ref);
                               backend.start(ref);
+                              hub.markStarted(row.id());
                               return backend.observe(row.id());
                             })))
         .map(
@@ -353,11 +355,13 @@ public final class SessionReconciler {
    */
   private OutputJournal endedOutput(SessionRow row, Observation obs) {
     var held = hub.find(row.id());
+    if (obs.state() != MachineState.EXITED || obs.ref() == null) {
+      // never started, broken or gone: whatever was read is all there will be
+      hub.drop(row.id());
+      return held.map(s -> s.journal()).orElseGet(() -> new OutputJournal(hub.retentionBytes()));
+    }
     if (held.isPresent()) {
       return held.get().journal().isFinished() ? held.get().journal() : null;
-    }
-    if (obs.state() != MachineState.EXITED || obs.ref() == null) {
-      return new OutputJournal(hub.retentionBytes());
     }
     try {
       hub.replay(obs.ref());
