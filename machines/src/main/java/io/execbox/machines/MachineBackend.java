@@ -38,6 +38,14 @@ public interface MachineBackend {
   /** Removes the session's machine and everything it holds; no-op when absent. */
   void destroy(String sessionId);
 
+  /**
+   * CPU seconds the machine's command has used so far, or null when the runtime does not say (most
+   * runtimes report it only while the command runs).
+   */
+  default Double cpuSeconds(MachineRef ref) {
+    return null;
+  }
+
   /** Every machine carrying the managed label. */
   List<MachineSummary> list();
 }

@@ -313,6 +313,21 @@ class SessionsIT {
   }
 
   @Test
+  void usageRecordsCpuSecondsSampledWhileTheCommandRuns() {
+    String id = c.create(Client.sh("i=0; while [ $i -lt 600000 ]; do i=$((i+1)); done; sleep 2"));
+    c.attach(id).awaitClose(Duration.ofSeconds(60));
+    JsonNode u = null;
+    for (int i = 0; i < 40; i++) {
+      u = c.get("/v1/account/usage").json();
+      if (u.get("cpuSeconds").asDouble() > 0) {
+        break;
+      }
+      Client.sleep(250);
+    }
+    assertThat(u.get("cpuSeconds").asDouble()).isGreaterThan(0.1);
+  }
+
+  @Test
   void idempotencyKeyReturnsTheFirstResult() {
     var h =
         java.net.http.HttpRequest.newBuilder(java.net.URI.create(c.base + "/v1/sessions"))

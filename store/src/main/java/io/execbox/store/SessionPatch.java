@@ -50,6 +50,10 @@ public final class SessionPatch {
     return set("term_sent_at", Rows.odt(t), java.time.OffsetDateTime.class);
   }
 
+  public SessionPatch cpuSeconds(Double seconds) {
+    return set("cpu_seconds", seconds, Double.class);
+  }
+
   public SessionPatch createAttempts(int n) {
     return set("create_attempts", n, Integer.class);
   }

@@ -17,7 +17,7 @@ public final class SessionRepository {
       "id, account_id, status, spec::text AS spec, image, backend, idempotency_key, created_at,"
           + " deadline_at, started_at, ended_at, exit_code, reason, network::text AS network,"
           + " stop_requested_at, term_sent_at, kill_requested_at, create_attempts,"
-          + " output_archived, output_dropped, reconcile_at";
+          + " output_archived, output_dropped, reconcile_at, cpu_seconds";
   private static final String ACTIVE = "status IN ('pending', 'running')";
   private static final int OUTPUT_ROW_BYTES = 1 << 20;
 
@@ -443,6 +443,7 @@ public final class SessionRepository {
         r.get("create_attempts", Integer.class),
         Boolean.TRUE.equals(r.get("output_archived", Boolean.class)),
         r.get("output_dropped", Long.class),
-        Rows.instant(r, "reconcile_at"));
+        Rows.instant(r, "reconcile_at"),
+        r.get("cpu_seconds", Double.class));
   }
 }

@@ -24,7 +24,8 @@ public record SessionRow(
     int createAttempts,
     boolean outputArchived,
     long outputDropped,
-    Instant reconcileAt) {
+    Instant reconcileAt,
+    Double cpuSeconds) {
 
   public boolean active() {
     return "pending".equals(status) || "running".equals(status);

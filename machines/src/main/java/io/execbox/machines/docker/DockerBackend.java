@@ -258,6 +258,21 @@ public final class DockerBackend implements MachineBackend, MachineIo {
   }
 
   @Override
+  public Double cpuSeconds(MachineRef ref) {
+    try {
+      HttpResponse r = client.get(API + "/containers/" + ref.machineId() + "/stats?stream=false");
+      if (!r.ok()) {
+        return null;
+      }
+      JsonNode usage = r.json(mapper).path("cpu_stats").path("cpu_usage").path("total_usage");
+      return usage.isNumber() && usage.asLong() > 0 ? usage.asLong() / 1e9 : null;
+    } catch (RuntimeException e) {
+      // an exited container has no stats; CPU time is best effort
+      return null;
+    }
+  }
+
+  @Override
   public List<MachineSummary> list() {
     String filter =
         options.installation() == null

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.execbox.crds.FileSpec;
 import io.execbox.crds.NetworkMode;
 import io.execbox.crds.PortSpec;
@@ -326,6 +327,23 @@ class DockerBackendIT {
     assertThat(o.oomKilled()).isEqualTo(runtimeSays);
     assertThat(o.reason()).isEqualTo(runtimeSays ? "OOMKilled" : null);
     System.out.println("memory limit: exit 137, runtime reports OOMKilled=" + runtimeSays);
+  }
+
+  @Test
+  void cpuAndMemoryLimitsAreAppliedByTheRuntime() throws Exception {
+    String id = SessionIds.newId();
+    sessions.add(id);
+    MachineRef ref = backend.create(new MachineSpec(id, OWNER, spec("true"), 500, 192));
+    JsonNode host =
+        client
+            .get(DockerClient.API + "/containers/" + ref.machineId() + "/json")
+            .json(client.mapper())
+            .path("HostConfig");
+    // the runtime's own record of the limits it will enforce: half a CPU, 192 MiB, no swap
+    assertThat(host.path("NanoCpus").asLong()).isEqualTo(500_000_000L);
+    assertThat(host.path("Memory").asLong()).isEqualTo(192L << 20);
+    assertThat(host.path("MemorySwap").asLong()).isEqualTo(192L << 20);
+    assertThat(host.path("PidsLimit").asLong()).isPositive();
   }
 
   @Test

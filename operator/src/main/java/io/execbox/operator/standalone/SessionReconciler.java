@@ -211,7 +211,13 @@ public final class SessionReconciler {
     } else if (action instanceof Action.Done) {
       return finish(row, now);
     } else if (action instanceof Action.Wait w) {
-      return Mono.just(SessionPatch.create().reconcileAt(w.until()));
+      SessionPatch p = SessionPatch.create().reconcileAt(w.until());
+      if (ref == null || obs.state() != MachineState.RUNNING) {
+        return Mono.just(p);
+      }
+      // sample CPU time while the command runs: runtimes forget it once the command exits
+      return blocking(() -> Optional.ofNullable(backend.cpuSeconds(ref)))
+          .map(cpu -> cpu.isPresent() ? p.cpuSeconds(cpu.get()) : p);
     }
     return Mono.error(new IllegalStateException("unknown action " + action));
   }
@@ -382,7 +388,7 @@ public final class SessionReconciler {
             : Math.max(0, Duration.between(row.startedAt(), ended).toMillis() / 1000.0);
     return store
         .sessions()
-        .recordUsage(row.id(), row.accountId(), wall, null, ended)
+        .recordUsage(row.id(), row.accountId(), wall, row.cpuSeconds(), ended)
         .thenReturn(SessionPatch.create().reconcileAt(null));
   }
 

@@ -1,0 +1,23 @@
+package io.execbox.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Unauthenticated routes are limited per client IP (a server of its own, with a small limit). */
+class PublicRateLimitIT {
+  @Test
+  void publicRoutesAreLimitedPerClientIp() {
+    try (TestServer server = TestServer.start(Map.of("execbox.rate-limit-per-minute", 5))) {
+      for (int i = 0; i < 5; i++) {
+        assertThat(Client.raw(server.baseUrl(), "GET", "/health", null, null).status())
+            .isEqualTo(200);
+      }
+      Client.Response limited = Client.raw(server.baseUrl(), "GET", "/openapi.json", null, null);
+      assertThat(limited.status()).isEqualTo(429);
+      assertThat(limited.headers().firstValue("Retry-After")).isPresent();
+      assertThat(limited.json().get("status").asInt()).isEqualTo(429);
+    }
+  }
+}
