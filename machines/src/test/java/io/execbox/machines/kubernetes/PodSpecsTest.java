@@ -1,0 +1,128 @@
+package io.execbox.machines.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.execbox.crds.FileSpec;
+import io.execbox.crds.Labels;
+import io.execbox.crds.NetworkMode;
+import io.execbox.crds.SessionSpec;
+import io.execbox.machines.MachineSpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PodSpecsTest {
+  static final String ID = "sess_0123456789abcdef01234567";
+  static final Owner OWNER =
+      new Owner("execbox.io/v1alpha1", "Session", "sess-0123456789abcdef01234567", "uid-1");
+  static final PodOptions OPTIONS = new PodOptions("sandbox", null, "inst_1");
+
+  static MachineSpec machine(SessionSpec s) {
+    return new MachineSpec(ID, "acct_1", s, 500, 256);
+  }
+
+  static SessionSpec spec() {
+    SessionSpec s = new SessionSpec();
+    s.setImage("localhost/execbox-test/busybox:latest");
+    s.setCommand(List.of("sh", "-c", "echo hi"));
+    return s;
+  }
+
+  @Test
+  void podIsNamedLabelledOwnedAndNeverRestarted() {
+    Pod p = PodSpecs.pod(machine(spec()), OPTIONS, OWNER, 30);
+    assertThat(p.getMetadata().getName()).isEqualTo("sess-0123456789abcdef01234567");
+    assertThat(p.getMetadata().getNamespace()).isEqualTo("sandbox");
+    assertThat(p.getMetadata().getLabels())
+        .containsEntry(Labels.MANAGED, "true")
+        .containsEntry(Labels.SESSION, ID)
+        .containsEntry(Labels.OWNER, "acct_1")
+        .containsEntry(Labels.INSTALLATION, "inst_1");
+    assertThat(p.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getUid()).isEqualTo("uid-1");
+              assertThat(o.getController()).isTrue();
+            });
+    assertThat(p.getSpec().getRestartPolicy()).isEqualTo("Never");
+    assertThat(p.getSpec().getActiveDeadlineSeconds()).isEqualTo(30L);
+    assertThat(p.getSpec().getAutomountServiceAccountToken()).isFalse();
+  }
+
+  @Test
+  void containerIsHardenedAndAttachable() {
+    Container c =
+        PodSpecs.pod(machine(spec()), OPTIONS, OWNER, 30).getSpec().getContainers().get(0);
+    assertThat(c.getStdin()).isTrue();
+    assertThat(c.getStdinOnce()).isTrue();
+    assertThat(c.getTty()).isFalse();
+    assertThat(c.getImagePullPolicy()).isEqualTo("IfNotPresent");
+    assertThat(c.getCommand()).containsExactly("sh", "-c", "echo hi");
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(c.getResources().getLimits().get("cpu").toString()).isEqualTo("500m");
+    assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("256Mi");
+  }
+
+  @Test
+  void envAndWorkDirAndImageDefaultCommand() {
+    SessionSpec s = spec();
+    s.setCommand(null);
+    s.setEnv(Map.of("B", "2", "A", "1"));
+    s.setWorkDir("/app");
+    Container c = PodSpecs.pod(machine(s), OPTIONS, OWNER, 30).getSpec().getContainers().get(0);
+    assertThat(c.getCommand()).isEmpty();
+    assertThat(c.getEnv())
+        .extracting(e -> e.getName() + "=" + e.getValue())
+        .containsExactly("A=1", "B=2");
+    assertThat(c.getWorkingDir()).isEqualTo("/app");
+  }
+
+  @Test
+  void filesComeFromASecretMountedFileByFile() {
+    SessionSpec s = spec();
+    s.setFiles(
+        List.of(
+            new FileSpec("/etc/extra.conf", "x=1\n", null),
+            new FileSpec(
+                "/app/data.bin", Base64.getEncoder().encodeToString(new byte[] {0, 1}), "base64")));
+    Pod p = PodSpecs.pod(machine(s), OPTIONS, OWNER, 30);
+    Container c = p.getSpec().getContainers().get(0);
+    assertThat(c.getVolumeMounts())
+        .extracting(m -> m.getMountPath() + "<-" + m.getSubPath())
+        .containsExactly("/etc/extra.conf<-file-0", "/app/data.bin<-file-1");
+    assertThat(p.getSpec().getVolumes())
+        .singleElement()
+        .satisfies(
+            v ->
+                assertThat(v.getSecret().getSecretName())
+                    .isEqualTo("sess-0123456789abcdef01234567-files"));
+    Secret secret = PodSpecs.filesSecret(machine(s), OPTIONS, OWNER);
+    assertThat(new String(Base64.getDecoder().decode(secret.getData().get("file-0"))))
+        .isEqualTo("x=1\n");
+    assertThat(Base64.getDecoder().decode(secret.getData().get("file-1"))).containsExactly(0, 1);
+    assertThat(PodSpecs.filesSecret(machine(spec()), OPTIONS, OWNER)).isNull();
+  }
+
+  @Test
+  void networkNoneDeniesAllEgressAndOutgoingDeniesPrivateRanges() {
+    SessionSpec none = spec();
+    none.setNetwork(NetworkMode.NONE);
+    NetworkPolicy deny = PodSpecs.networkPolicy(machine(none), OPTIONS, OWNER);
+    assertThat(deny.getSpec().getPolicyTypes()).containsExactly("Egress");
+    assertThat(deny.getSpec().getEgress()).isEmpty();
+    assertThat(deny.getSpec().getPodSelector().getMatchLabels()).containsEntry(Labels.SESSION, ID);
+
+    NetworkPolicy out = PodSpecs.networkPolicy(machine(spec()), OPTIONS, OWNER);
+    var block = out.getSpec().getEgress().get(0).getTo().get(0).getIpBlock();
+    assertThat(block.getCidr()).isEqualTo("0.0.0.0/0");
+    assertThat(block.getExcept()).contains("10.0.0.0/8", "169.254.0.0/16", "192.168.0.0/16");
+  }
+}
