@@ -122,12 +122,7 @@ public final class SessionReconciler {
               Instant now = clock.instant();
               if (e.kind().permanent() && row.active()) {
                 log.info("session {}: cannot run: {}", row.id(), e.getMessage());
-                return Mono.just(
-                    SessionPatch.create()
-                        .status(SessionPhase.FAILED.wire())
-                        .reason(e.getMessage())
-                        .endedAt(now)
-                        .reconcileAt(now));
+                return Mono.just(failed(e.getMessage(), now));
               }
               log.warn("session {}: backend error: {}", row.id(), e.getMessage());
               return Mono.just(SessionPatch.create().reconcileAt(now.plusSeconds(1)));
@@ -200,12 +195,7 @@ public final class SessionReconciler {
       return Mono.just(p);
     } else if (action instanceof Action.Fail f) {
       log.info("session {}: failed: {}", row.id(), f.reason());
-      return Mono.just(
-          SessionPatch.create()
-              .status(SessionPhase.FAILED.wire())
-              .reason(f.reason())
-              .endedAt(now)
-              .reconcileAt(now));
+      return Mono.just(failed(f.reason(), now));
     } else if (action instanceof Action.ArchiveAndDestroy) {
       return archiveAndDestroy(row, obs, now);
     } else if (action instanceof Action.Done) {
@@ -269,12 +259,7 @@ public final class SessionReconciler {
               countError(e.kind());
               if (e.kind().permanent()) {
                 log.info("session {}: cannot create its machine: {}", row.id(), e.getMessage());
-                return Mono.just(
-                    SessionPatch.create()
-                        .status(SessionPhase.FAILED.wire())
-                        .reason(e.getMessage())
-                        .endedAt(now)
-                        .reconcileAt(now));
+                return Mono.just(failed(e.getMessage(), now));
               }
               int attempts = row.createAttempts() + 1;
               log.warn(
@@ -284,6 +269,15 @@ public final class SessionReconciler {
                       .createAttempts(attempts)
                       .reconcileAt(now.plusMillis(200L << Math.min(attempts, 6))));
             });
+  }
+
+  /** The session cannot run: failed with the reason, looked at again now to clean up. */
+  private static SessionPatch failed(String reason, Instant now) {
+    return SessionPatch.create()
+        .status(SessionPhase.FAILED.wire())
+        .reason(reason)
+        .endedAt(now)
+        .reconcileAt(now);
   }
 
   private SessionPatch running(SessionRow row, Observation obs, Instant startedAt) {
