@@ -28,6 +28,7 @@ public final class SessionIoHub implements AutoCloseable {
   private final MachineIo io;
   private final long retentionBytes;
   private final Map<String, SessionStream> streams = new ConcurrentHashMap<>();
+  private final Map<String, Object> openLocks = new ConcurrentHashMap<>();
   private final List<Consumer<String>> exitListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<String>> openListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService exitWaiters;
@@ -82,7 +83,9 @@ public final class SessionIoHub implements AutoCloseable {
 
   private SessionStream open(MachineRef ref, boolean beforeStart) {
     SessionStream created;
-    synchronized (this) {
+    // one session at a time, not the whole hub: an attach takes the runtime ~100 ms
+    Object lock = openLocks.computeIfAbsent(ref.sessionId(), k -> new Object());
+    synchronized (lock) {
       SessionStream existing = streams.get(ref.sessionId());
       if (existing != null) {
         return existing;
@@ -127,11 +130,13 @@ public final class SessionIoHub implements AutoCloseable {
 
   /** Forgets a finished session's stream (after its output was archived). */
   public void release(String sessionId) {
+    openLocks.remove(sessionId);
     streams.computeIfPresent(sessionId, (id, s) -> s.journal().isFinished() ? null : s);
   }
 
   /** Drops a session's stream whatever its state (its machine is being destroyed). */
   public void drop(String sessionId) {
+    openLocks.remove(sessionId);
     SessionStream s = streams.remove(sessionId);
     if (s != null) {
       s.disconnect();
