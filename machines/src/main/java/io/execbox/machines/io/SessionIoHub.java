@@ -30,7 +30,6 @@ public final class SessionIoHub implements AutoCloseable {
   private final Map<String, SessionStream> streams = new ConcurrentHashMap<>();
   private final Map<String, Object> openLocks = new ConcurrentHashMap<>();
   private final List<Consumer<String>> exitListeners = new CopyOnWriteArrayList<>();
-  private final List<Consumer<String>> openListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService exitWaiters;
 
   public SessionIoHub(MachineIo io, long retentionBytes) {
@@ -53,12 +52,6 @@ public final class SessionIoHub implements AutoCloseable {
   /** Calls {@code listener} with the session id when a session's command has exited. */
   public void onExit(Consumer<String> listener) {
     exitListeners.add(listener);
-  }
-
-  /** Calls {@code listener} with the session id when a session's stream is registered. */
-  public Runnable onOpen(Consumer<String> listener) {
-    openListeners.add(listener);
-    return () -> openListeners.remove(listener);
   }
 
   public Optional<SessionStream> find(String sessionId) {
@@ -95,7 +88,6 @@ public final class SessionIoHub implements AutoCloseable {
       created.connect(channel, () -> exitWaiters.execute(() -> finish(created)));
       streams.put(ref.sessionId(), created);
     }
-    openListeners.forEach(l -> l.accept(ref.sessionId()));
     return created;
   }
 
@@ -105,13 +97,6 @@ public final class SessionIoHub implements AutoCloseable {
     if (s != null) {
       s.markStarted();
     }
-  }
-
-  /** Registers a finished session's archived journal, so that attaches read it from memory. */
-  public SessionStream registerArchive(MachineRef ref, OutputJournal journal) {
-    SessionStream s = SessionStream.archived(ref, journal);
-    SessionStream prev = streams.putIfAbsent(ref.sessionId(), s);
-    return prev == null ? s : prev;
   }
 
   private void finish(SessionStream s) {
@@ -141,10 +126,6 @@ public final class SessionIoHub implements AutoCloseable {
     if (s != null) {
       s.disconnect();
     }
-  }
-
-  public int size() {
-    return streams.size();
   }
 
   @Override

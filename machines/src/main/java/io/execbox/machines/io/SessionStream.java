@@ -17,7 +17,6 @@ public final class SessionStream implements OutputSink {
   private final AtomicReference<IoChannel> channel = new AtomicReference<>();
   private final Object stdinLock = new Object();
   private volatile Runnable onEnd = () -> {};
-  private volatile Throwable endError;
   private volatile boolean ended;
 
   /** Completes once the command runs; stdin written before would race the runtime's set-up. */
@@ -27,13 +26,6 @@ public final class SessionStream implements OutputSink {
   SessionStream(MachineRef ref, OutputJournal journal) {
     this.ref = ref;
     this.journal = journal;
-  }
-
-  /** A stream with no live machine behind it (a finished session's archive). */
-  static SessionStream archived(MachineRef ref, OutputJournal journal) {
-    SessionStream s = new SessionStream(ref, journal);
-    s.ended = true;
-    return s;
   }
 
   void connect(IoChannel c, Runnable onEnd) {
@@ -54,15 +46,6 @@ public final class SessionStream implements OutputSink {
 
   public OutputJournal journal() {
     return journal;
-  }
-
-  /** Whether the machine's output has ended (the command exited or the connection broke). */
-  public boolean outputEnded() {
-    return ended;
-  }
-
-  Throwable endError() {
-    return endError;
   }
 
   /** The command has started: stdin may flow now. */
@@ -136,7 +119,6 @@ public final class SessionStream implements OutputSink {
 
   @Override
   public void onEnd(Throwable error) {
-    endError = error;
     ended = true;
     if (channel.get() != null) {
       onEnd.run();

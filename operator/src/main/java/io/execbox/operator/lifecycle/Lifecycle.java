@@ -1,7 +1,6 @@
 package io.execbox.operator.lifecycle;
 
 import io.execbox.crds.SessionPhase;
-import io.execbox.machines.MachineState;
 import io.execbox.machines.Observation;
 import java.time.Instant;
 
@@ -105,10 +104,5 @@ public final class Lifecycle {
       return new Action.Wait(next.isBefore(killAt) ? next : killAt);
     }
     return new Action.Kill("session already " + s.status().wire());
-  }
-
-  /** Whether a machine in this state still needs the runtime to run something. */
-  public static boolean alive(MachineState state) {
-    return state == MachineState.CREATED || state == MachineState.RUNNING;
   }
 }
