@@ -38,6 +38,17 @@ class AuthAndLimitsIT {
   }
 
   @Test
+  void aRefusedRequestLeavesItsKeepAliveConnectionUsable() {
+    // a 401 answered before the request was fully read used to stall the next request on the
+    // same connection (the JDK client reuses it)
+    Client c = Client.newAccount(server);
+    for (int i = 0; i < 30; i++) {
+      assertThat(Client.raw(c.base, "GET", "/v1/sessions", null, null).status()).isEqualTo(401);
+      assertThat(c.get("/v1/account").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void rotateReplacesTheKey() {
     Client c = Client.newAccount(server);
     Client.Response made = c.post("/v1/account/keys", "{\"name\":\"ci\"}");

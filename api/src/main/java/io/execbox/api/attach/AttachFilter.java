@@ -1,20 +1,17 @@
 package io.execbox.api.attach;
 
 import io.execbox.api.auth.Principal;
+import io.execbox.api.config.EventLoops;
 import io.execbox.api.problem.ApiException;
 import io.execbox.crds.SessionIds;
 import io.execbox.store.Store;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.core.Ordered;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
-import reactor.netty.Connection;
 
 /**
  * Authorises an attach before the WebSocket handshake: a session the caller's account does not own
@@ -54,19 +51,8 @@ public final class AttachFilter implements WebFilter, Ordered {
         .switchIfEmpty(Mono.error(ApiException.notFound("session " + id)))
         // back onto the connection's own event loop: a handshake completed from another thread
         // races the client's first frames, which Reactor Netty then drops (see reactor-netty#1089)
-        .publishOn(connectionLoop(exchange))
-        .flatMap(
-            row -> {
-              return chain.filter(exchange);
-            });
-  }
-
-  private static Scheduler connectionLoop(ServerWebExchange exchange) {
-    Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
-    if (nativeRequest instanceof Connection c) {
-      return Schedulers.fromExecutor(c.channel().eventLoop());
-    }
-    return Schedulers.immediate();
+        .publishOn(EventLoops.of(exchange))
+        .flatMap(row -> chain.filter(exchange));
   }
 
   @Override

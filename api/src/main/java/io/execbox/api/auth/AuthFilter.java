@@ -1,5 +1,6 @@
 package io.execbox.api.auth;
 
+import io.execbox.api.config.EventLoops;
 import io.execbox.api.problem.ApiException;
 import io.execbox.store.Store;
 import java.net.InetSocketAddress;
@@ -58,6 +59,7 @@ public final class AuthFilter implements WebFilter, Ordered {
     return store
         .accounts()
         .findActiveKeyByHash(ApiKeys.hash(key))
+        .publishOn(EventLoops.of(exchange))
         .switchIfEmpty(
             Mono.defer(() -> deny(exchange, "unknown or revoked key").then(Mono.empty())))
         .flatMap(

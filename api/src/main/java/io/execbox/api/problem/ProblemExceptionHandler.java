@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ResponseStatusException;
@@ -37,7 +38,17 @@ public final class ProblemExceptionHandler implements WebExceptionHandler {
           exchange.getRequest().getPath(),
           ex);
     }
-    return problems.write(exchange.getResponse(), problem, exchange.getRequest().getPath().value());
+    // read what is left of the request first: answering before the request is fully read leaves
+    // the keep-alive connection in a state where the client's next request is never answered
+    return exchange
+        .getRequest()
+        .getBody()
+        .doOnNext(DataBufferUtils::release)
+        .then()
+        .onErrorResume(e -> Mono.empty())
+        .then(
+            problems.write(
+                exchange.getResponse(), problem, exchange.getRequest().getPath().value()));
   }
 
   static ApiException toProblem(Throwable ex) {
