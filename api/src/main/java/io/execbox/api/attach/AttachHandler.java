@@ -119,10 +119,8 @@ public final class AttachHandler implements WebSocketHandler {
       c.abort(e.closeCode(), e.getMessage());
       return Mono.empty();
     }
-    log.debug("attach frame {}", frame.getClass().getSimpleName());
     return c.target.flatMap(
         t -> {
-          log.debug("attach frame to {} live={}", t.journal(), t.live() != null);
           if (t.live() == null) {
             c.send(FrameCodec.error("the session has ended; stdin is not accepted"));
             return Mono.empty();
