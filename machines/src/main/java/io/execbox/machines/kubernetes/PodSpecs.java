@@ -8,6 +8,8 @@ import io.execbox.crds.SessionSpec;
 import io.execbox.machines.MachineSpec;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -118,12 +120,7 @@ public final class PodSpecs {
     c.withVolumeMounts(mounts);
     PodBuilder p =
         new PodBuilder()
-            .withNewMetadata()
-            .withName(name(m.sessionId()))
-            .withNamespace(o.namespace())
-            .withLabels(labels(m, o))
-            .withOwnerReferences(ownerReference(owner))
-            .endMetadata()
+            .withMetadata(metadata(name(m.sessionId()), m, o, owner))
             .withNewSpec()
             .withRestartPolicy("Never")
             .withAutomountServiceAccountToken(false)
@@ -156,12 +153,7 @@ public final class PodSpecs {
       data.put(fileKey(i), Base64.getEncoder().encodeToString(files.get(i).bytes()));
     }
     return new SecretBuilder()
-        .withNewMetadata()
-        .withName(name(m.sessionId()) + "-files")
-        .withNamespace(o.namespace())
-        .withLabels(labels(m, o))
-        .withOwnerReferences(ownerReference(owner))
-        .endMetadata()
+        .withMetadata(metadata(name(m.sessionId()) + "-files", m, o, owner))
         .withType("Opaque")
         .withData(data)
         .build();
@@ -175,12 +167,7 @@ public final class PodSpecs {
     NetworkMode mode = m.spec().networkOrDefault();
     NetworkPolicyBuilder b =
         new NetworkPolicyBuilder()
-            .withNewMetadata()
-            .withName(name(m.sessionId()))
-            .withNamespace(o.namespace())
-            .withLabels(labels(m, o))
-            .withOwnerReferences(ownerReference(owner))
-            .endMetadata()
+            .withMetadata(metadata(name(m.sessionId()), m, o, owner))
             .withNewSpec()
             .withNewPodSelector()
             .addToMatchLabels(Labels.SESSION, m.sessionId())
@@ -200,6 +187,16 @@ public final class PodSpecs {
           .endSpec();
     }
     return b.build();
+  }
+
+  /** Name, namespace, labels and owner of every object of the session. */
+  private static ObjectMeta metadata(String name, MachineSpec m, PodOptions o, Owner owner) {
+    return new ObjectMetaBuilder()
+        .withName(name)
+        .withNamespace(o.namespace())
+        .withLabels(labels(m, o))
+        .withOwnerReferences(ownerReference(owner))
+        .build();
   }
 
   private static String fileKey(int i) {
