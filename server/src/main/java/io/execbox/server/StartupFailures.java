@@ -10,6 +10,11 @@ final class StartupFailures {
         return t.getMessage();
       }
     }
+    return rootMessage(e);
+  }
+
+  /** The message of the innermost cause, which is usually the one that names the problem. */
+  static String rootMessage(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

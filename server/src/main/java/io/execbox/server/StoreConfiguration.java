@@ -67,16 +67,12 @@ class StoreConfiguration {
       }
     } catch (RuntimeException e) {
       throw new ConfigurationException(
-          "cannot reach or migrate PostgreSQL at " + db.settings() + ": " + rootMessage(e), e);
+          "cannot reach or migrate PostgreSQL at "
+              + db.settings()
+              + ": "
+              + StartupFailures.rootMessage(e),
+          e);
     }
     return new Store(db.settings(), poolSize);
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage();
   }
 }

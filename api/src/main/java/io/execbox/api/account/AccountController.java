@@ -3,6 +3,7 @@ package io.execbox.api.account;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.execbox.api.auth.ApiKeys;
 import io.execbox.api.auth.Principal;
+import io.execbox.api.config.Times;
 import io.execbox.api.problem.ApiException;
 import io.execbox.store.ApiKeyRow;
 import io.execbox.store.Store;
@@ -12,7 +13,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -86,7 +86,7 @@ public class AccountController {
                 new AccountView(
                     a.id(),
                     a.name(),
-                    time(a.createdAt()),
+                    Times.rfc3339(a.createdAt()),
                     new Limits(a.maxActiveSessions(), requestsPerMinute)));
   }
 
@@ -180,13 +180,9 @@ public class AccountController {
         k.id(),
         k.name(),
         k.keyPrefix(),
-        time(k.createdAt()),
-        time(k.revokedAt()),
-        time(k.lastUsedAt()));
-  }
-
-  static String time(Instant t) {
-    return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
+        Times.rfc3339(k.createdAt()),
+        Times.rfc3339(k.revokedAt()),
+        Times.rfc3339(k.lastUsedAt()));
   }
 
   private static double round(double v) {

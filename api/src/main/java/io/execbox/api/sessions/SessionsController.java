@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.execbox.api.auth.Principal;
+import io.execbox.api.config.Times;
 import io.execbox.api.problem.ApiException;
 import io.execbox.api.problem.ApiException.FieldError;
 import io.execbox.crds.SessionIds;
@@ -268,16 +269,12 @@ public class SessionsController {
         r.id(),
         r.status(),
         r.image(),
-        time(r.createdAt()),
-        time(r.startedAt()),
-        time(r.endedAt()),
+        Times.rfc3339(r.createdAt()),
+        Times.rfc3339(r.startedAt()),
+        Times.rfc3339(r.endedAt()),
         r.exitCode(),
         r.reason(),
         network);
-  }
-
-  static String time(Instant t) {
-    return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
   }
 
   /** An opaque page cursor: the (createdAt, id) of the last row shown. */

@@ -151,14 +151,7 @@ public final class SessionReconciler {
     if (action instanceof Action.CreateMachine) {
       return create(row, now);
     } else if (action instanceof Action.StartMachine) {
-      return blocking(
-              () -> {
-                hub.attachBeforeStart(ref);
-                backend.start(ref);
-                hub.markStarted(row.id());
-                return backend.observe(row.id());
-              })
-          .map(after -> running(row, after, clock.instant()));
+      return blocking(() -> attachAndStart(ref)).map(after -> running(row, after, clock.instant()));
     } else if (action instanceof Action.RecordRunning r) {
       return Mono.just(running(row, obs, r.startedAt()));
     } else if (action instanceof Action.SendTerm) {
@@ -236,14 +229,7 @@ public final class SessionReconciler {
                     .saveMachine(
                         new MachineRow(
                             row.id(), backend.name(), ref.machineId(), ref.name(), null, null))
-                    .then(
-                        blocking(
-                            () -> {
-                              hub.attachBeforeStart(ref);
-                              backend.start(ref);
-                              hub.markStarted(row.id());
-                              return backend.observe(row.id());
-                            })))
+                    .then(blocking(() -> attachAndStart(ref))))
         .map(
             obs -> {
               Instant started = clock.instant();
@@ -269,6 +255,17 @@ public final class SessionReconciler {
                       .createAttempts(attempts)
                       .reconcileAt(now.plusMillis(200L << Math.min(attempts, 6))));
             });
+  }
+
+  /**
+   * Attaches before starting, so the journal holds every byte from the first, then starts the
+   * command and lets clients' stdin flow; returns what the backend sees afterwards.
+   */
+  private Observation attachAndStart(MachineRef ref) {
+    hub.attachBeforeStart(ref);
+    backend.start(ref);
+    hub.markStarted(ref.sessionId());
+    return backend.observe(ref.sessionId());
   }
 
   /** The session cannot run: failed with the reason, looked at again now to clean up. */
