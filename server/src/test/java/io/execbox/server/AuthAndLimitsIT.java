@@ -80,6 +80,7 @@ class AuthAndLimitsIT {
   @Test
   void everyAuthenticatedResponseCarriesRateLimitHeadersAndThe101stRequestIs429() {
     Client c = Client.newAccount(server);
+    Client.awaitRateWindowWithRoom(Duration.ofSeconds(30));
     Client.Response first = c.get("/v1/sessions");
     assertThat(first.headers().firstValue("X-RateLimit-Limit")).hasValue("100");
     assertThat(first.headers().firstValue("X-RateLimit-Remaining")).hasValue("99");

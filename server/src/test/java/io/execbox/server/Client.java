@@ -152,6 +152,18 @@ public final class Client {
     throw new AssertionError("session " + id + " did not reach " + List.of(statuses) + ": " + last);
   }
 
+  /**
+   * Waits, if need be, for the server's next one-minute rate-limit window, so that {@code room} is
+   * left in the window before a test that counts requests against it starts: a window that rolls
+   * over mid-test resets the count. The server runs in this JVM, on the same clock.
+   */
+  static void awaitRateWindowWithRoom(Duration room) {
+    long left = 60_000 - System.currentTimeMillis() % 60_000;
+    if (left < room.toMillis()) {
+      sleep(left + 50);
+    }
+  }
+
   static void sleep(long ms) {
     try {
       Thread.sleep(ms);
