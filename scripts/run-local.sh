@@ -25,11 +25,7 @@ fi
 if command -v podman >/dev/null; then bash scripts/podman.sh images; fi
 
 # 2. the jar
-JAR=server/target/execbox-server.jar
-if [[ ! -f $JAR ]] || [[ -n $(find . -path ./server/target -prune -o \( -name '*.java' -o -name '*.sql' -o -name 'pom.xml' -o -name '*.properties' \) -newer "$JAR" -print -quit) ]]; then
-  echo "== building execbox (first time: a few minutes)"
-  mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true package
-fi
+JAR=$(bash scripts/jar.sh) || { echo "building execbox failed"; exit 1; }
 
 # 3. a key, kept across runs
 KEY_FILE=$HOME_DIR/api-key

@@ -1,14 +1,18 @@
 package io.execbox.crds;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /** A file written into the machine before the command starts. */
 public class FileSpec {
-  @JsonPropertyDescription("Absolute path inside the machine.")
+  @JsonPropertyDescription("Absolute path of the file inside the machine, not a directory.")
   @Required
+  @Size(max = 1024)
+  @Pattern("^/.*[^/]$")
   private String path;
 
   @JsonPropertyDescription("The file's content, encoded as 'encoding' says.")
@@ -16,6 +20,7 @@ public class FileSpec {
   private String content;
 
   @JsonPropertyDescription("utf8 (default) or base64.")
+  @Pattern("^(utf8|base64)$")
   private String encoding;
 
   public FileSpec() {}

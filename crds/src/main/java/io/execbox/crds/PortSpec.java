@@ -3,6 +3,7 @@ package io.execbox.crds;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** A container port published when the network mode is {@code exposed}. */
@@ -14,6 +15,7 @@ public class PortSpec {
   private Integer container;
 
   @JsonPropertyDescription("tcp (default) or udp.")
+  @Pattern("^(tcp|udp)$")
   private String protocol;
 
   public PortSpec() {}

@@ -2,7 +2,9 @@ package io.execbox.crds;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import java.util.List;
 import java.util.Map;
 
@@ -14,15 +16,20 @@ import java.util.Map;
 public class SessionSpec {
   @JsonPropertyDescription("Container image to run, for example python:3.12.")
   @Required
+  @Size(min = 1, max = 512)
+  @Pattern("^\\S+$")
   private String image;
 
-  @JsonPropertyDescription("Command and arguments; the image's default command when absent.")
+  @JsonPropertyDescription(
+      "Command and arguments; the image's default command when absent. Not empty when given.")
+  @Size(min = 1)
   private List<String> command;
 
   @JsonPropertyDescription("Environment variables for the command.")
   private Map<String, String> env;
 
-  @JsonPropertyDescription("Working directory of the command.")
+  @JsonPropertyDescription("Working directory of the command: an absolute path.")
+  @Pattern("^/")
   private String workDir;
 
   @JsonPropertyDescription("CPU, memory and deadline limits.")
@@ -37,7 +44,10 @@ public class SessionSpec {
   @JsonPropertyDescription("Files written before the command starts.")
   private List<FileSpec> files;
 
-  @JsonPropertyDescription("Setup commands; not supported by every backend.")
+  @JsonPropertyDescription(
+      "Setup commands. Not supported on Kubernetes, so it must be empty here: run the steps in"
+          + " command.")
+  @Size(max = 0)
   private List<String> setup;
 
   public String getImage() {

@@ -12,7 +12,8 @@ public class SessionStatus {
   @JsonPropertyDescription("pending, running, stopped, killed or failed.")
   private SessionPhase phase;
 
-  @JsonPropertyDescription("Conditions such as MachineCreated and Ready.")
+  @JsonPropertyDescription(
+      "Started (the command began) and Finished (the session ended), with reasons.")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription(

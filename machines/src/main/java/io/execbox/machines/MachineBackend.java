@@ -1,6 +1,7 @@
 package io.execbox.machines;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Drives machines on one runtime. Every method is blocking, idempotent, and safe to call from
@@ -19,6 +20,22 @@ public interface MachineBackend {
    * already exists it is returned as it is.
    */
   MachineRef create(MachineSpec spec);
+
+  /**
+   * Whether a machine can be attached and started as soon as {@link #create} returns. When not (a
+   * Pod still being scheduled), {@link #observe} reports {@link MachineState#STARTING} until it
+   * can, and {@link #onChange} announces the change.
+   */
+  default boolean attachableOnCreate() {
+    return true;
+  }
+
+  /**
+   * Calls {@code listener} with a session's id whenever the runtime reports that its machine
+   * changed, so that the control loop looks at it now rather than at its next poll. Backends
+   * without change events never call it.
+   */
+  default void onChange(Consumer<String> listener) {}
 
   /** Starts the command of a created machine. Starting a running or exited machine does nothing. */
   void start(MachineRef ref);

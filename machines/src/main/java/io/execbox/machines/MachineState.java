@@ -4,6 +4,11 @@ package io.execbox.machines;
 public enum MachineState {
   /** No machine exists for the session. */
   ABSENT,
+  /**
+   * The runtime is still preparing the machine (scheduling, pulling, creating the container): it
+   * cannot be attached or started yet.
+   */
+  STARTING,
   /** Created, its command not started yet. */
   CREATED,
   /** The command runs. */

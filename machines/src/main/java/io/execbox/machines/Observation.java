@@ -25,6 +25,14 @@ public record Observation(
     Instant finishedAt,
     List<PublishedPort> ports) {
 
+  /** This observation, with {@code startedAt} set when the runtime did not say. */
+  public Observation startedNoLaterThan(Instant at) {
+    if (startedAt != null || at == null) {
+      return this;
+    }
+    return new Observation(state, ref, exitCode, oomKilled, reason, at, finishedAt, ports);
+  }
+
   public static Observation absent() {
     return new Observation(MachineState.ABSENT, null, null, false, null, null, null, List.of());
   }

@@ -1,5 +1,6 @@
 package io.execbox.server;
 
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
@@ -14,6 +15,12 @@ public class ExecboxServer {
     if ("json".equalsIgnoreCase(System.getenv("EXECBOX_LOG_FORMAT"))) {
       System.setProperty("logging.structured.format.console", "ecs");
     }
+    // a thread that dies of an exception is logged like everything else (JSON when asked), not
+    // printed raw on stderr by the JVM
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) ->
+            LoggerFactory.getLogger(ExecboxServer.class)
+                .error("thread {} died of an uncaught exception", thread.getName(), e));
     try {
       SpringApplication.run(ExecboxServer.class, args);
     } catch (RuntimeException e) {

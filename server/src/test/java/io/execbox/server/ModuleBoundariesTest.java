@@ -67,6 +67,21 @@ class ModuleBoundariesTest {
   }
 
   @Test
+  void onlyMachinesTouchesPods() {
+    // the operator and the API work on Session resources; Pods are the kubernetes driver's
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.execbox.machines..")
+        .should()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("io.fabric8.kubernetes.api.model.Pod")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("io.fabric8.kubernetes.client.dsl.PodResource")
+        .check(classes);
+  }
+
+  @Test
   void crdsDependOnNothingOfOurs() {
     noClasses()
         .that()

@@ -1,5 +1,6 @@
 package io.execbox.server;
 
+import io.execbox.machines.kubernetes.TestCluster;
 import io.execbox.store.DatabaseSettings;
 import io.execbox.store.TestDatabase;
 import java.util.HashMap;
@@ -18,6 +19,8 @@ public final class TestServer implements AutoCloseable {
   public static final String IMAGE = "localhost/execbox-test/busybox:latest";
 
   private static TestServer shared;
+  private static TestServer kubernetes;
+  private static TestServer split;
 
   private final DatabaseSettings db;
   private final Map<String, Object> overrides;
@@ -37,9 +40,138 @@ public final class TestServer implements AutoCloseable {
     return shared;
   }
 
+  /**
+   * A server in kubernetes mode on the test node (EXECBOX_TEST_KUBECONFIG): Session resources
+   * reconciled by the operator into Pods, in a namespace of their own; skips the test when there is
+   * no node.
+   */
+  public static synchronized TestServer kubernetes() {
+    if (kubernetes == null) {
+      TestCluster.assumePodsRun();
+      String namespace = kubernetesNamespace("execbox-e2e");
+      kubernetes = start(kubernetesMode(namespace));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    kubernetes.close();
+                    try (var client = TestCluster.client()) {
+                      TestCluster.deleteNamespace(client, namespace);
+                    }
+                  }));
+    }
+    return kubernetes;
+  }
+
+  /**
+   * Kubernetes mode split as the Helm chart deploys it: an operator-only process, which advertises
+   * its attach address, and an api-only replica on the same database, which is returned: its
+   * clients are forwarded to the operator holding their session's stdio.
+   */
+  public static synchronized TestServer kubernetesSplit() {
+    if (split == null) {
+      TestCluster.assumePodsRun();
+      String namespace = kubernetesNamespace("execbox-split");
+      int port = freePort();
+      Map<String, Object> operatorRole = new HashMap<>(kubernetesMode(namespace));
+      operatorRole.put("execbox.roles", "operator");
+      operatorRole.put("server.port", port);
+      operatorRole.put("execbox.advertise-address", "127.0.0.1:" + port);
+      TestServer operator = start(operatorRole);
+      Map<String, Object> apiRole = new HashMap<>(kubernetesMode(namespace));
+      apiRole.put("execbox.roles", "api");
+      split = operator.replica(apiRole);
+      TestServer api = split;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    api.close();
+                    operator.close();
+                    try (var client = TestCluster.client()) {
+                      TestCluster.deleteNamespace(client, namespace);
+                    }
+                  }));
+    }
+    return split;
+  }
+
+  private static int freePort() {
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A fresh namespace on the test node with the Session CRD installed (from the chart, as a user
+   * installs it), and the server's Kubernetes client pointed at the node.
+   */
+  public static String kubernetesNamespace(String prefix) {
+    java.nio.file.Path kubeconfig = TestCluster.kubeconfig();
+    try (var client = TestCluster.client()) {
+      installCrd(client);
+      // read by the server's Kubernetes client, as KUBECONFIG would be
+      System.setProperty("kubeconfig", kubeconfig.toString());
+      return TestCluster.freshNamespace(client, prefix);
+    }
+  }
+
+  /** The settings of a kubernetes-mode server on {@code namespace}. */
+  public static Map<String, Object> kubernetesMode(String namespace) {
+    // Pods request 5% of their CPU limit: twenty 1-CPU sessions at once fit the 2-core test node
+    return Map.of(
+        "execbox.mode",
+        "kubernetes",
+        "execbox.backend",
+        "kubernetes",
+        "execbox.namespace",
+        namespace,
+        "execbox.kubernetes.cpu-request-percent",
+        5);
+  }
+
+  static synchronized void installCrd(io.fabric8.kubernetes.client.KubernetesClient client) {
+    java.nio.file.Path crd =
+        java.nio.file.Path.of("..", "helm", "execbox", "crds", "sessions.execbox.io-v1.yml");
+    try (var in = java.nio.file.Files.newInputStream(crd)) {
+      var crds = client.apiextensions().v1().customResourceDefinitions();
+      var loaded = crds.load(in).item();
+      client.resource(loaded).forceConflicts().serverSideApply();
+      crds.withName(loaded.getMetadata().getName())
+          .waitUntilCondition(
+              c ->
+                  c != null
+                      && c.getStatus() != null
+                      && c.getStatus().getConditions() != null
+                      && c.getStatus().getConditions().stream()
+                          .anyMatch(
+                              x ->
+                                  "Established".equals(x.getType())
+                                      && "True".equals(x.getStatus())),
+              30,
+              java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot read " + crd.toAbsolutePath(), e);
+    }
+  }
+
   /** A server of its own, on a fresh database. */
   public static TestServer start(Map<String, Object> overrides) {
     TestServer s = new TestServer(TestDatabase.freshDatabase(), overrides);
+    s.startContext();
+    return s;
+  }
+
+  /** The URL of this server's database, as EXECBOX_DATABASE_URL takes it. */
+  public String databaseUrl() {
+    return "postgresql://" + db.user() + "@" + db.host() + ":" + db.port() + "/" + db.database();
+  }
+
+  /** A second server on this one's database: another replica of the same installation. */
+  public TestServer replica(Map<String, Object> overrides) {
+    TestServer s = new TestServer(db, overrides);
     s.startContext();
     return s;
   }

@@ -30,6 +30,19 @@ public final class AccountRepository {
         .one();
   }
 
+  /** The account, created first if it does not exist. */
+  public Mono<AccountRow> ensureAccount(String id, String name, int maxActiveSessions) {
+    return db.sql(
+            "INSERT INTO accounts (id, name, max_active_sessions) VALUES ($1, $2, $3)"
+                + " ON CONFLICT (id) DO NOTHING")
+        .bind(0, id)
+        .bind(1, name)
+        .bind(2, maxActiveSessions)
+        .fetch()
+        .rowsUpdated()
+        .then(findAccount(id));
+  }
+
   public Mono<AccountRow> findAccount(String id) {
     return db.sql("SELECT id, name, max_active_sessions, created_at FROM accounts WHERE id = $1")
         .bind(0, id)

@@ -50,6 +50,11 @@ public final class SessionPatch {
     return set("term_sent_at", Rows.odt(t), java.time.OffsetDateTime.class);
   }
 
+  /** The address (host:port) of the process holding the session's stdio. */
+  public SessionPatch ioHolder(String address) {
+    return set("io_holder", address, String.class);
+  }
+
   public SessionPatch cpuSeconds(Double seconds) {
     return set("cpu_seconds", seconds, Double.class);
   }

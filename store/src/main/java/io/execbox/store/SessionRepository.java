@@ -17,8 +17,19 @@ public final class SessionRepository {
       "id, account_id, status, spec::text AS spec, image, backend, idempotency_key, created_at,"
           + " deadline_at, started_at, ended_at, exit_code, reason, network::text AS network,"
           + " stop_requested_at, term_sent_at, kill_requested_at, create_attempts,"
-          + " output_archived, output_dropped, reconcile_at, cpu_seconds";
+          + " output_archived, output_dropped, reconcile_at, cpu_seconds, io_holder";
   private static final String ACTIVE = "status IN ('pending', 'running')";
+
+  /** The columns of a row of {@code sessions s}, for queries that join it. */
+  private static final String S_COLUMNS =
+      java.util.Arrays.stream(COLUMNS.split(", "))
+          .map(c -> "s." + c)
+          .collect(java.util.stream.Collectors.joining(", "));
+
+  /** The name of the row's machine, as {@code machine_name}, in a query of {@code sessions}. */
+  private static final String MACHINE_NAME =
+      "(SELECT name FROM machines WHERE session_id = sessions.id) AS machine_name";
+
   private static final int OUTPUT_ROW_BYTES = 1 << 20;
 
   private final DatabaseClient db;
@@ -34,6 +45,15 @@ public final class SessionRepository {
    * concurrent creates of one account queue here and the count they see is exact.
    */
   public Mono<CreateOutcome> create(NewSession s) {
+    return create(s, row -> Mono.empty());
+  }
+
+  /**
+   * Like {@link #create(NewSession)}, and runs {@code alongside} (say, writing the session's custom
+   * resource) inside the same transaction once the row is inserted: if it fails, the row is not
+   * kept.
+   */
+  public Mono<CreateOutcome> create(NewSession s, Function<SessionRow, Mono<Void>> alongside) {
     Mono<CreateOutcome> work =
         db.sql("SELECT max_active_sessions FROM accounts WHERE id = $1 FOR UPDATE")
             .bind(0, s.accountId())
@@ -43,9 +63,41 @@ public final class SessionRepository {
                 limit ->
                     existing(s)
                         .<CreateOutcome>map(CreateOutcome.Existing::new)
-                        .switchIfEmpty(Mono.defer(() -> insertWithinQuota(s, limit))))
+                        .switchIfEmpty(
+                            Mono.defer(
+                                () ->
+                                    insertWithinQuota(s, limit)
+                                        .flatMap(
+                                            o ->
+                                                o instanceof CreateOutcome.Created c
+                                                    ? alongside.apply(c.session()).thenReturn(o)
+                                                    : Mono.just(o)))))
             .switchIfEmpty(Mono.just(new CreateOutcome.NoAccount()));
     return tx.transactional(work);
+  }
+
+  /**
+   * Inserts a session that already exists elsewhere (a Session resource applied with kubectl),
+   * outside any quota: whoever may create the resource may run it. Returns the row, inserted now or
+   * before.
+   */
+  public Mono<SessionRow> adopt(NewSession s) {
+    return db.sql(
+            "INSERT INTO sessions (id, account_id, status, spec, image, backend,"
+                + " created_at, deadline_at, reconcile_at)"
+                + " VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $6)"
+                + " ON CONFLICT (id) DO NOTHING RETURNING "
+                + COLUMNS)
+        .bind(0, s.id())
+        .bind(1, s.accountId())
+        .bind(2, Json.of(s.specJson()))
+        .bind(3, s.image())
+        .bind(4, s.backend())
+        .bind(5, Rows.odt(s.createdAt()))
+        .bind(6, Rows.odt(s.deadlineAt()))
+        .map(SessionRepository::row)
+        .one()
+        .switchIfEmpty(Mono.defer(() -> findById(s.id())));
   }
 
   private Mono<SessionRow> existing(NewSession s) {
@@ -100,6 +152,18 @@ public final class SessionRepository {
         .bind(1, id)
         .map(SessionRepository::row)
         .one();
+  }
+
+  /** The session and the name of its machine (null when it has none), in one round trip. */
+  public Mono<SessionWithMachine> findWithMachineName(String id) {
+    return db.sql("SELECT " + COLUMNS + ", " + MACHINE_NAME + " FROM sessions WHERE id = $1")
+        .bind(0, id)
+        .map(SessionRepository::withMachineName)
+        .one();
+  }
+
+  private static SessionWithMachine withMachineName(Readable r) {
+    return new SessionWithMachine(row(r), r.get("machine_name", String.class));
   }
 
   public Mono<SessionRow> findById(String id) {
@@ -216,17 +280,34 @@ public final class SessionRepository {
    * Runs {@code work} on the row locked {@code FOR UPDATE SKIP LOCKED}, in one transaction. Empty
    * when another worker holds it or nothing is due; the work must not sleep.
    */
-  public <T> Mono<T> withLocked(String id, Function<SessionRow, Mono<T>> work) {
+  public <T> Mono<T> withLocked(
+      String id, java.util.function.BiFunction<SessionRow, MachineRow, Mono<T>> work) {
     return tx.transactional(
         db.sql(
                 "SELECT "
-                    + COLUMNS
-                    + " FROM sessions WHERE id = $1 AND reconcile_at IS NOT NULL"
-                    + " FOR UPDATE SKIP LOCKED")
+                    + S_COLUMNS
+                    + ", m.backend AS m_backend, m.machine_id AS m_machine_id, m.name AS m_name,"
+                    + " m.created_at AS m_created_at, m.destroyed_at AS m_destroyed_at"
+                    + " FROM sessions s LEFT JOIN machines m ON m.session_id = s.id"
+                    + " WHERE s.id = $1 AND s.reconcile_at IS NOT NULL"
+                    + " FOR UPDATE OF s SKIP LOCKED")
             .bind(0, id)
-            .map(SessionRepository::row)
+            .map(
+                r ->
+                    Map.entry(
+                        row(r),
+                        java.util.Optional.ofNullable(
+                            r.get("m_machine_id", String.class) == null
+                                ? null
+                                : new MachineRow(
+                                    r.get("id", String.class),
+                                    r.get("m_backend", String.class),
+                                    r.get("m_machine_id", String.class),
+                                    r.get("m_name", String.class),
+                                    Rows.instant(r, "m_created_at"),
+                                    Rows.instant(r, "m_destroyed_at")))))
             .one()
-            .flatMap(work));
+            .flatMap(e -> work.apply(e.getKey(), e.getValue().orElse(null))));
   }
 
   /** Applies a patch to a row. */
@@ -234,6 +315,20 @@ public final class SessionRepository {
     if (patch.isEmpty()) {
       return Mono.empty();
     }
+    return update(id, patch, "").fetch().rowsUpdated().then();
+  }
+
+  /** Applies a patch to a row and returns the row as it is then, with its machine's name. */
+  public Mono<SessionWithMachine> applyAndRead(String id, SessionPatch patch) {
+    if (patch.isEmpty()) {
+      return findWithMachineName(id);
+    }
+    return update(id, patch, " RETURNING " + COLUMNS + ", " + MACHINE_NAME)
+        .map(SessionRepository::withMachineName)
+        .one();
+  }
+
+  private DatabaseClient.GenericExecuteSpec update(String id, SessionPatch patch, String tail) {
     StringBuilder sql = new StringBuilder("UPDATE sessions SET ");
     int i = 1;
     for (String column : patch.columns().keySet()) {
@@ -242,14 +337,14 @@ public final class SessionRepository {
       }
       sql.append(column).append(" = $").append(i++);
     }
-    sql.append(" WHERE id = $").append(i);
+    sql.append(" WHERE id = $").append(i).append(tail);
     var spec = db.sql(sql.toString());
     int b = 0;
     for (Map.Entry<String, SessionPatch.Value> e : patch.columns().entrySet()) {
       SessionPatch.Value v = e.getValue();
       spec = v.value() == null ? spec.bindNull(b++, v.type()) : spec.bind(b++, v.value());
     }
-    return spec.bind(b, id).fetch().rowsUpdated().then();
+    return spec.bind(b, id);
   }
 
   /** Wakes the reconcile loop for a row now (through the NOTIFY trigger). */
@@ -444,6 +539,7 @@ public final class SessionRepository {
         Boolean.TRUE.equals(r.get("output_archived", Boolean.class)),
         r.get("output_dropped", Long.class),
         Rows.instant(r, "reconcile_at"),
-        r.get("cpu_seconds", Double.class));
+        r.get("cpu_seconds", Double.class),
+        r.get("io_holder", String.class));
   }
 }

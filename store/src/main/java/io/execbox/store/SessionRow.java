@@ -25,7 +25,8 @@ public record SessionRow(
     boolean outputArchived,
     long outputDropped,
     Instant reconcileAt,
-    Double cpuSeconds) {
+    Double cpuSeconds,
+    String ioHolder) {
 
   public boolean active() {
     return "pending".equals(status) || "running".equals(status);

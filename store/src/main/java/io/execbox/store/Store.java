@@ -61,6 +61,27 @@ public final class Store implements AutoCloseable {
     return sessions;
   }
 
+  /**
+   * A secret every replica of this installation shares: made (random, 48 bytes) by the first
+   * process that asks for it, the same for all afterwards.
+   */
+  public Mono<String> installationSecret(String name) {
+    byte[] fresh = new byte[48];
+    new java.security.SecureRandom().nextBytes(fresh);
+    return db.sql(
+            "INSERT INTO installation_secrets (name, value) VALUES ($1, $2)"
+                + " ON CONFLICT (name) DO NOTHING")
+        .bind(0, name)
+        .bind(1, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(fresh))
+        .fetch()
+        .rowsUpdated()
+        .then(
+            db.sql("SELECT value FROM installation_secrets WHERE name = $1")
+                .bind(0, name)
+                .map(r -> r.get(0, String.class))
+                .one());
+  }
+
   /** This installation's id, made once by the first migration. */
   public Mono<String> installationId() {
     return db.sql("SELECT id FROM installation ORDER BY created_at LIMIT 1")

@@ -32,8 +32,12 @@ public final class AttachHandler implements WebSocketHandler {
   private final AtomicInteger attached = new AtomicInteger();
 
   public AttachHandler(
-      Store store, MachineBackend backend, SessionIoHub hub, MeterRegistry meters) {
-    this.targets = new AttachTargets(store, backend, hub);
+      Store store,
+      MachineBackend backend,
+      SessionIoHub hub,
+      AttachForwarder forwarder,
+      MeterRegistry meters) {
+    this.targets = new AttachTargets(store, backend, hub, forwarder);
     Gauge.builder("execbox.attach.clients", attached, AtomicInteger::get)
         .description("WebSocket clients attached now")
         .register(meters);
@@ -47,10 +51,20 @@ public final class AttachHandler implements WebSocketHandler {
       return ws.close(CloseStatus.POLICY_VIOLATION);
     }
     attached.incrementAndGet();
-    Connection c = new Connection(ws, targets.resolve(sessionId).cache());
+    var caller = AttachForwarder.Caller.of(ws.getHandshakeInfo().getHeaders());
+    Connection c = new Connection(ws);
+    // cancelled when the client goes: a cached Mono would not pass the cancel on, and a forwarded
+    // attach resolved after the client left must not keep its connection to the holder open
+    c.target =
+        targets
+            .resolve(sessionId, caller)
+            .takeUntilOther(c.gone.asMono())
+            .doOnNext(c::resolved)
+            .cache();
     Flux<byte[]> output =
         c.target
-            .flatMapMany(t -> JournalFrames.from(t.journal()))
+            .flatMapMany(
+                t -> t.upstream() != null ? t.upstream().frames() : JournalFrames.from(t.journal()))
             .onErrorResume(
                 e -> {
                   log.warn("attach {}: {}", sessionId, e.toString());
@@ -63,13 +77,21 @@ public final class AttachHandler implements WebSocketHandler {
             .then(Mono.defer(() -> ws.close(c.closeWith.get())));
     Mono<Void> inbound = ws.receive().concatMap(msg -> onMessage(msg, c)).then();
     // inbound first: the client may send stdin the moment the handshake completes
-    return Mono.firstWithSignal(inbound, outbound).doFinally(s -> attached.decrementAndGet());
+    return Mono.firstWithSignal(inbound, outbound)
+        .doFinally(
+            s -> {
+              attached.decrementAndGet();
+              c.finished();
+            });
   }
 
   /** One client connection's state. */
   private static final class Connection {
     final WebSocketSession ws;
-    final Mono<AttachTarget> target;
+    Mono<AttachTarget> target;
+
+    /** Emitted when the connection has ended. */
+    final Sinks.Empty<Void> gone = Sinks.empty();
 
     /** Frames besides the output (errors), written in order with it. */
     final Sinks.Many<byte[]> control = Sinks.many().unicast().onBackpressureBuffer();
@@ -78,9 +100,36 @@ public final class AttachHandler implements WebSocketHandler {
     final AtomicReference<CloseStatus> closeWith = new AtomicReference<>(CloseStatus.NORMAL);
     volatile boolean aborted;
 
-    Connection(WebSocketSession ws, Mono<AttachTarget> target) {
+    /** The connection to the holder of the session's stdio, when forwarded. */
+    private Upstream upstream;
+
+    private boolean over;
+
+    Connection(WebSocketSession ws) {
       this.ws = ws;
-      this.target = target;
+    }
+
+    synchronized void resolved(AttachTarget t) {
+      if (t.upstream() == null) {
+        return;
+      }
+      if (over) {
+        t.upstream().close();
+      } else {
+        upstream = t.upstream();
+      }
+    }
+
+    void finished() {
+      Upstream up;
+      synchronized (this) {
+        over = true;
+        up = upstream;
+      }
+      gone.tryEmitEmpty();
+      if (up != null) {
+        up.close();
+      }
     }
 
     synchronized void send(byte[] frame) {
@@ -112,8 +161,10 @@ public final class AttachHandler implements WebSocketHandler {
       return Mono.empty();
     }
     Frame frame;
+    byte[] raw = new byte[msg.getPayload().readableByteCount()];
+    msg.getPayload().read(raw);
     try {
-      frame = FrameCodec.decode(msg.getPayload().toByteBuffer());
+      frame = FrameCodec.decode(java.nio.ByteBuffer.wrap(raw));
     } catch (FrameCodec.ProtocolException e) {
       log.info("attach protocol error: {}", e.getMessage());
       c.abort(e.closeCode(), e.getMessage());
@@ -121,6 +172,11 @@ public final class AttachHandler implements WebSocketHandler {
     }
     return c.target.flatMap(
         t -> {
+          if (t.upstream() != null) {
+            // checked here, passed on as it came, once the holder's connection takes it (the
+            // holder writes it to the command); a closed connection shows in the holder's frames
+            return t.upstream().send(raw).onErrorResume(e -> Mono.empty());
+          }
           if (t.live() == null) {
             c.send(FrameCodec.error("the session has ended; stdin is not accepted"));
             return Mono.empty();

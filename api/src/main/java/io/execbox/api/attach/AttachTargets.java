@@ -11,38 +11,45 @@ import io.execbox.machines.io.SessionIoHub;
 import io.execbox.store.SessionRow;
 import io.execbox.store.Store;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
  * Finds what a client attaches to: the stream this process holds, the archive of a finished
- * session, or a replay of the machine's output from the runtime. A pending session is waited for.
+ * session, the server process holding the session's stdio, or (when no process can be reached that
+ * holds it) a replay of the machine's output from the runtime. A pending session is waited for.
  */
 final class AttachTargets {
+  private static final Logger log = LoggerFactory.getLogger(AttachTargets.class);
   private static final Duration RETRY = Duration.ofMillis(50);
 
   private final Store store;
   private final MachineBackend backend;
   private final SessionIoHub hub;
+  private final AttachForwarder forwarder;
 
-  AttachTargets(Store store, MachineBackend backend, SessionIoHub hub) {
+  AttachTargets(Store store, MachineBackend backend, SessionIoHub hub, AttachForwarder forwarder) {
     this.store = store;
     this.backend = backend;
     this.hub = hub;
+    this.forwarder = forwarder;
   }
 
   /** Resolves the target, waiting while the session's machine is being made. */
-  Mono<AttachTarget> resolve(String sessionId) {
-    return Mono.defer(() -> attempt(sessionId))
+  Mono<AttachTarget> resolve(String sessionId, AttachForwarder.Caller caller) {
+    return Mono.defer(() -> attempt(sessionId, caller))
         .repeatWhenEmpty(
             repeats -> repeats.concatMap(n -> Mono.delay(RETRY)).take(Duration.ofMinutes(6)))
         .switchIfEmpty(
             Mono.error(new IllegalStateException("the session's machine did not appear in time")));
   }
 
-  private Mono<AttachTarget> attempt(String sessionId) {
+  private Mono<AttachTarget> attempt(String sessionId, AttachForwarder.Caller caller) {
     var held = hub.find(sessionId);
     if (held.isPresent()) {
+      log.debug("attach {}: the stream held here", sessionId);
       return Mono.just(new AttachTarget(held.get().journal(), held.get()));
     }
     return store
@@ -51,18 +58,37 @@ final class AttachTargets {
         .flatMap(
             row -> {
               if (row.outputArchived()) {
+                log.debug("attach {}: the archive", sessionId);
                 return archived(row);
               }
               if ("pending".equals(row.status())) {
                 return Mono.empty();
               }
-              return Mono.fromCallable(() -> replay(row))
-                  .subscribeOn(Schedulers.boundedElastic())
-                  .flatMap(t -> t == null ? Mono.empty() : Mono.just(t));
+              if (forwarder.forwards(row.ioHolder(), caller)) {
+                log.debug("attach {}: forwarded to {}", sessionId, row.ioHolder());
+                return forwarder
+                    .connect(row.ioHolder(), sessionId)
+                    .map(AttachTarget::remote)
+                    .onErrorResume(
+                        AttachForwarder.Unreachable.class,
+                        e -> {
+                          // gone (a restarted operator, say): a replay here will do
+                          log.info("attach {}: {}; replaying it here", sessionId, e.getMessage());
+                          return replayed(row);
+                        });
+              }
+              return replayed(row);
             });
   }
 
+  private Mono<AttachTarget> replayed(SessionRow row) {
+    return Mono.fromCallable(() -> replay(row))
+        .subscribeOn(Schedulers.boundedElastic())
+        .flatMap(t -> t == null ? Mono.empty() : Mono.just(t));
+  }
+
   private AttachTarget replay(SessionRow row) {
+    log.debug("attach {}: a replay from the runtime", row.id());
     Observation obs;
     try {
       obs = backend.observe(row.id());

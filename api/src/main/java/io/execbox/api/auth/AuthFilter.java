@@ -29,10 +29,20 @@ public final class AuthFilter implements WebFilter, Ordered {
   private final RateLimiter perIp;
   private final String adminToken;
   private final Clock clock;
+  private final ForwardTokens forwardTokens;
 
+  /**
+   * @param forwardTokens verifies attaches forwarded by another replica
+   */
   public AuthFilter(
-      Store store, RateLimiter perKey, RateLimiter perIp, String adminToken, Clock clock) {
+      Store store,
+      RateLimiter perKey,
+      RateLimiter perIp,
+      String adminToken,
+      Clock clock,
+      ForwardTokens forwardTokens) {
     this.store = store;
+    this.forwardTokens = forwardTokens;
     this.perKey = perKey;
     this.perIp = perIp;
     this.adminToken = adminToken == null || adminToken.isBlank() ? null : adminToken;
@@ -51,6 +61,10 @@ public final class AuthFilter implements WebFilter, Ordered {
         return Mono.error(limited(d));
       }
       return chain.filter(exchange);
+    }
+    String token = exchange.getRequest().getHeaders().getFirst(ForwardTokens.HEADER);
+    if (token != null) {
+      return forwarded(exchange, chain, path, token);
     }
     String key = bearer(exchange);
     if (!ApiKeys.wellFormed(key)) {
@@ -76,6 +90,32 @@ public final class AuthFilter implements WebFilter, Ordered {
                   .getAttributes()
                   .put(Principal.ATTRIBUTE, new Principal(k.accountId(), k.id()));
               store.accounts().touchKey(k.id()).subscribe(null, e -> {});
+              return chain.filter(exchange);
+            });
+  }
+
+  /**
+   * An attach another replica authorised and forwarded here with a token for that one session: the
+   * caller is the session's account (the replica counted the request against its key's limit).
+   */
+  private Mono<Void> forwarded(
+      ServerWebExchange exchange, WebFilterChain chain, String path, String token) {
+    String id = forwardTokens == null ? null : forwardTokens.sessionOf(token, clock.instant());
+    if (id == null
+        || !(path.equals("/v1/sessions/" + id + "/attach")
+            || path.equals("/v1/sessions/" + id + "/attach/"))) {
+      return deny(exchange, "bad forward token");
+    }
+    return store
+        .sessions()
+        .findById(id)
+        .publishOn(EventLoops.of(exchange))
+        .switchIfEmpty(Mono.defer(() -> deny(exchange, "no such session").then(Mono.empty())))
+        .flatMap(
+            row -> {
+              exchange
+                  .getAttributes()
+                  .put(Principal.ATTRIBUTE, new Principal(row.accountId(), Principal.FORWARDED));
               return chain.filter(exchange);
             });
   }

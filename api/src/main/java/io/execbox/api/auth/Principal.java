@@ -6,6 +6,14 @@ import org.springframework.web.server.ServerWebExchange;
 public record Principal(String accountId, String keyId) {
   static final String ATTRIBUTE = "execbox.principal";
 
+  /** The key id of an attach forwarded by another replica (see {@link ForwardTokens}). */
+  public static final String FORWARDED = "forwarded";
+
+  /** Whether this request is an attach forwarded by another replica. */
+  public boolean forwarded() {
+    return FORWARDED.equals(keyId);
+  }
+
   public static Principal of(ServerWebExchange exchange) {
     return exchange.getAttribute(ATTRIBUTE);
   }

@@ -7,7 +7,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
+import org.springframework.transaction.TransactionException;
 import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
@@ -58,6 +60,10 @@ public final class ProblemExceptionHandler implements WebExceptionHandler {
     if (has(ex, DataBufferLimitException.class)) {
       return new ApiException(
           HttpStatus.PAYLOAD_TOO_LARGE, "Payload Too Large", "the request body is too large");
+    }
+    if (has(ex, DataAccessException.class) || has(ex, TransactionException.class)) {
+      // the database failed or could not be reached: nothing was done, and a retry may work
+      return ApiException.unavailable("the database is unavailable; try again");
     }
     if (ex instanceof UnsupportedMediaTypeStatusException) {
       return new ApiException(

@@ -26,6 +26,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -46,6 +49,8 @@ import reactor.core.publisher.Mono;
 @RequestMapping(path = "/v1/sessions", produces = MediaType.APPLICATION_JSON_VALUE)
 @SecurityRequirement(name = "bearer")
 public class SessionsController {
+  private static final Logger log = LoggerFactory.getLogger(SessionsController.class);
+
   private static final Set<String> STATUSES =
       Set.of("pending", "running", "stopped", "killed", "failed");
 
@@ -55,6 +60,7 @@ public class SessionsController {
   private final String backend;
   private final int defaultTimeoutMs;
   private final Clock clock;
+  private final SessionObjects objects;
 
   public SessionsController(
       Store store,
@@ -62,7 +68,9 @@ public class SessionsController {
       SessionRequestValidator validator,
       String backend,
       int defaultTimeoutMs,
-      Clock clock) {
+      Clock clock,
+      SessionObjects objects) {
+    this.objects = objects;
     this.store = store;
     this.json = json;
     this.validator = validator;
@@ -126,9 +134,18 @@ public class SessionsController {
             idempotencyKey,
             now,
             now.plusMillis(timeout));
+    SessionSpec created = spec;
+    AtomicReference<SessionRow> written = new AtomicReference<>();
     return store
         .sessions()
-        .create(s)
+        .create(
+            s,
+            row -> {
+              // from here the resource may exist, even when the call fails (a lost answer)
+              written.set(row);
+              return objects.created(row, created);
+            })
+        .onErrorResume(e -> abandon(written.get(), e))
         .flatMap(
             outcome -> {
               if (outcome instanceof CreateOutcome.Created c) {
@@ -150,6 +167,27 @@ public class SessionsController {
               }
               return Mono.error(ApiException.unauthorized());
             });
+  }
+
+  /**
+   * The create failed once the session's objects may have been written (its transaction did not
+   * commit): remove them, then fail as the create did.
+   */
+  private <T> Mono<T> abandon(SessionRow row, Throwable e) {
+    if (row == null) {
+      return Mono.error(e);
+    }
+    return objects
+        .abandoned(row)
+        .onErrorResume(
+            x -> {
+              log.warn(
+                  "session {}: its create failed and its objects could not be removed: {}",
+                  row.id(),
+                  x.toString());
+              return Mono.empty();
+            })
+        .then(Mono.error(e));
   }
 
   @Operation(summary = "Get a session")
@@ -223,7 +261,7 @@ public class SessionsController {
         .flatMap(
             row ->
                 "stopped".equals(row.status())
-                    ? Mono.just(new StatusView("stopped"))
+                    ? objects.stopRequested(row).thenReturn(new StatusView("stopped"))
                     : Mono.error(
                         ApiException.conflict(
                             "session " + id + " already ended: " + row.status())));
@@ -236,7 +274,7 @@ public class SessionsController {
     return checkId(id)
         .then(store.sessions().requestKill(p.accountId(), id))
         .switchIfEmpty(Mono.error(ApiException.notFound("session " + id)))
-        .map(row -> new StatusView(row.status()));
+        .flatMap(row -> objects.killRequested(row).thenReturn(new StatusView(row.status())));
   }
 
   private Mono<SessionRow> owned(ServerWebExchange exchange, String id) {

@@ -325,10 +325,9 @@ public final class DockerBackend implements MachineBackend, MachineIo {
   }
 
   private IoChannel openReplay(MachineRef ref, OutputSink sink, JsonNode c) {
-    boolean running =
-        Inspections.state(c.path("State").path("Status").asText()) == MachineState.RUNNING;
-    // The unfollowed log of an exited container: Podman's followed one can end early.
-    DockerConnection history = logs(ref, running);
+    boolean running = running(c);
+    // The whole log, read again while the container runs: Podman's followed log is not exact.
+    DockerConnection history = logs(ref);
     DockerConnection stdin = null;
     // Only while it runs: attaching to an exited container makes Podman re-initialize it. The
     // window between the inspect and the attach remains; start() refuses to run such a container
@@ -340,20 +339,23 @@ public final class DockerBackend implements MachineBackend, MachineIo {
         log.debug("no stdin for session {}: {}", ref.sessionId(), e.getMessage());
       }
     }
-    OutputSource source = new LogSource(history, running, () -> logs(ref, false));
+    OutputSource source =
+        new LogSource(history, running ? () -> stillRunning(ref) : null, () -> logs(ref));
     return StreamChannel.start(threadName(ref), source, stdin, sink);
   }
 
-  private DockerConnection logs(MachineRef ref, boolean follow) {
+  private boolean stillRunning(MachineRef ref) {
+    JsonNode c = inspect(target(ref));
+    return c != null && running(c);
+  }
+
+  private static boolean running(JsonNode c) {
+    return Inspections.state(c.path("State").path("Status").asText()) == MachineState.RUNNING;
+  }
+
+  private DockerConnection logs(MachineRef ref) {
     DockerConnection c =
-        client.stream(
-            "GET",
-            API
-                + "/containers/"
-                + target(ref)
-                + "/logs?stdout=1&stderr=1"
-                + (follow ? "&follow=1" : ""),
-            null);
+        client.stream("GET", API + "/containers/" + target(ref) + "/logs?stdout=1&stderr=1", null);
     if (c.status() != 200) {
       throw failure("read the container's logs", drain(c), false);
     }

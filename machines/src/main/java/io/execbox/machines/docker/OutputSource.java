@@ -16,6 +16,9 @@ interface OutputSource {
   /** Aborts a pump in progress, from any thread. Idempotent. */
   void abort();
 
+  /** Stdin was written or closed, so output may come soon: a source that polls looks sooner. */
+  default void nudge() {}
+
   /** The output of one hijacked attach connection. */
   static OutputSource attach(DockerConnection connection) {
     return new OutputSource() {

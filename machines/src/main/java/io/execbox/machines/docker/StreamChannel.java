@@ -69,6 +69,7 @@ final class StreamChannel implements IoChannel {
       throw new IOException("stdin is closed");
     }
     stdin.write(data);
+    output.nudge();
   }
 
   @Override
@@ -80,6 +81,7 @@ final class StreamChannel implements IoChannel {
     if (stdin.isOpen()) {
       stdin.shutdownOutput();
     }
+    output.nudge();
   }
 
   @Override

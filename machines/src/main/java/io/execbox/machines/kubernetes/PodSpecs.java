@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -38,6 +40,34 @@ public final class PodSpecs {
   public static final String CONTAINER = "session";
 
   static final String FILES_VOLUME = "session-files";
+
+  /** Annotation set on a gated Pod once its command was released (its value: when). */
+  public static final String STARTED_ANNOTATION = "execbox.io/started";
+
+  /** Annotation on the Pod of an {@code exposed} session with ports: its Service exists. */
+  public static final String EXPOSED_ANNOTATION = "execbox.io/exposed";
+
+  /** Label value of {@link #GATED_LABEL} on Pods whose command waits for the gate line. */
+  public static final String GATED_LABEL = "execbox.io/stdio-gate";
+
+  /** Prefix of the termination message the gate writes when the command cannot start. */
+  public static final String GATE_FAILURE = "execbox: ";
+
+  /**
+   * The stdio gate: a shell that waits for one line on stdin, which the control plane sends once
+   * its attach is connected, then {@code exec}s the session's command in its place (same PID, same
+   * stdio, same exit code). Without it the command runs from the moment the container starts,
+   * before any attach can connect, and its first bytes would reach only the log, where stdout and
+   * stderr are merged. A command that is not there fails the session with a reason rather than
+   * exiting 127. The in-machine agent replaces this.
+   */
+  static final String GATE =
+      "IFS= read -r go || { printf '%sstdin closed before the command started' '"
+          + GATE_FAILURE
+          + "' >/dev/termination-log; exit 125; }; "
+          + "command -v \"$1\" >/dev/null 2>&1 || { printf '%scommand not found: %s' '"
+          + GATE_FAILURE
+          + "' \"$1\" >/dev/termination-log; exit 127; }; exec \"$@\"";
 
   /**
    * Ranges a Pod with network "outgoing" may not reach: private networks and link-local metadata.
@@ -83,7 +113,8 @@ public final class PodSpecs {
             .withNewResources()
             .addToLimits("cpu", new Quantity(m.cpuMillis() + "m"))
             .addToLimits("memory", new Quantity(m.memoryMB() + "Mi"))
-            .addToRequests("cpu", new Quantity(m.cpuMillis() + "m"))
+            .addToRequests(
+                "cpu", new Quantity(Math.max(1, m.cpuMillis() * o.cpuRequestPercent() / 100) + "m"))
             .addToRequests("memory", new Quantity(m.memoryMB() + "Mi"))
             .endResources()
             .withNewSecurityContext()
@@ -95,8 +126,20 @@ public final class PodSpecs {
             .withType("RuntimeDefault")
             .endSeccompProfile()
             .endSecurityContext();
-    if (spec.getCommand() != null) {
+    if (gated(spec, o)) {
+      List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", GATE, "execbox-gate"));
+      command.addAll(spec.getCommand());
+      c.withCommand(command);
+    } else if (spec.getCommand() != null) {
       c.withCommand(spec.getCommand());
+    }
+    if (spec.getPorts() != null) {
+      for (var port : spec.getPorts()) {
+        c.addNewPort()
+            .withContainerPort(port.getContainer())
+            .withProtocol(port.protocolOrDefault().toUpperCase(java.util.Locale.ROOT))
+            .endPort();
+      }
     }
     if (spec.getWorkDir() != null) {
       c.withWorkingDir(spec.getWorkDir());
@@ -118,14 +161,31 @@ public final class PodSpecs {
               .build());
     }
     c.withVolumeMounts(mounts);
+    ObjectMeta meta = metadata(name(m.sessionId()), m, o, owner);
+    meta.getLabels()
+        .put(NETWORK_LABEL, spec.networkOrDefault().name().toLowerCase(java.util.Locale.ROOT));
+    if (gated(spec, o)) {
+      meta.getLabels().put(GATED_LABEL, "true");
+    }
+    if (service(m, o, owner) != null) {
+      meta.setAnnotations(new LinkedHashMap<>(Map.of(EXPOSED_ANNOTATION, "true")));
+    }
     PodBuilder p =
         new PodBuilder()
-            .withMetadata(metadata(name(m.sessionId()), m, o, owner))
+            .withMetadata(meta)
             .withNewSpec()
             .withRestartPolicy("Never")
             .withAutomountServiceAccountToken(false)
             .withEnableServiceLinks(false)
             .withActiveDeadlineSeconds(Math.max(1, deadlineSeconds))
+            .withSecurityContext(
+                o.runAsUser() == null
+                    ? null
+                    : new io.fabric8.kubernetes.api.model.PodSecurityContextBuilder()
+                        .withRunAsNonRoot(true)
+                        .withRunAsUser(o.runAsUser())
+                        .withRunAsGroup(o.runAsUser())
+                        .build())
             .withContainers(c.build())
             .endSpec();
     if (!files.isEmpty()) {
@@ -140,6 +200,42 @@ public final class PodSpecs {
           .endSpec();
     }
     return p.build();
+  }
+
+  /**
+   * Whether the session's Pod runs its command behind the stdio gate: only when it names its
+   * command (an image's default command is not known here) and the gate is enabled.
+   */
+  public static boolean gated(SessionSpec spec, PodOptions o) {
+    return o.stdioGate() && spec.getCommand() != null && !spec.getCommand().isEmpty();
+  }
+
+  /** The Service of an {@code exposed} session's ports; null for the other modes or no ports. */
+  public static Service service(MachineSpec m, PodOptions o, Owner owner) {
+    SessionSpec spec = m.spec();
+    if (spec.networkOrDefault() != NetworkMode.EXPOSED
+        || spec.getPorts() == null
+        || spec.getPorts().isEmpty()) {
+      return null;
+    }
+    ServiceBuilder b =
+        new ServiceBuilder()
+            .withMetadata(metadata(name(m.sessionId()), m, o, owner))
+            .withNewSpec()
+            .addToSelector(Labels.SESSION, m.sessionId())
+            .endSpec();
+    for (var port : spec.getPorts()) {
+      String protocol = port.protocolOrDefault().toUpperCase(java.util.Locale.ROOT);
+      b.editSpec()
+          .addNewPort()
+          .withName(protocol.toLowerCase(java.util.Locale.ROOT) + "-" + port.getContainer())
+          .withPort(port.getContainer())
+          .withNewTargetPort(port.getContainer())
+          .withProtocol(protocol)
+          .endPort()
+          .endSpec();
+    }
+    return b.build();
   }
 
   /** The Secret with the session's files, one key per file; null when there are none. */
@@ -159,18 +255,30 @@ public final class PodSpecs {
         .build();
   }
 
+  /** Label naming a session Pod's network mode, which selects its NetworkPolicy. */
+  public static final String NETWORK_LABEL = "execbox.io/network";
+
   /**
-   * The NetworkPolicy of the session's Pod: {@code none} denies all egress; {@code outgoing} and
-   * {@code exposed} allow egress except private ranges and the metadata address.
+   * The NetworkPolicy of one network mode, shared by every session Pod of that mode in the
+   * namespace (selected by {@link #NETWORK_LABEL}): one object per mode rather than one per
+   * session, so that a session costs the apiserver one write less. {@code none} denies all egress;
+   * {@code outgoing} and {@code exposed} allow egress except private ranges and the metadata
+   * address, and the cluster's DNS (Pods labelled {@code k8s-app=kube-dns}, port 53).
    */
-  public static NetworkPolicy networkPolicy(MachineSpec m, PodOptions o, Owner owner) {
-    NetworkMode mode = m.spec().networkOrDefault();
+  public static NetworkPolicy networkPolicy(NetworkMode mode, PodOptions o) {
+    String value = mode.name().toLowerCase(java.util.Locale.ROOT);
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.MANAGED, "true");
     NetworkPolicyBuilder b =
         new NetworkPolicyBuilder()
-            .withMetadata(metadata(name(m.sessionId()), m, o, owner))
+            .withNewMetadata()
+            .withName("execbox-network-" + value)
+            .withNamespace(o.namespace())
+            .withLabels(labels)
+            .endMetadata()
             .withNewSpec()
             .withNewPodSelector()
-            .addToMatchLabels(Labels.SESSION, m.sessionId())
+            .addToMatchLabels(NETWORK_LABEL, value)
             .endPodSelector()
             .withPolicyTypes("Egress")
             .endSpec();
@@ -184,19 +292,43 @@ public final class PodSpecs {
           .endIpBlock()
           .endTo()
           .endEgress()
+          // The cluster's DNS lives in a private range: allow it by its Pods' conventional label.
+          .addNewEgress()
+          .addNewTo()
+          .withNewNamespaceSelector()
+          .endNamespaceSelector()
+          .withNewPodSelector()
+          .addToMatchLabels("k8s-app", "kube-dns")
+          .endPodSelector()
+          .endTo()
+          .addNewPort()
+          .withProtocol("UDP")
+          .withNewPort(53)
+          .endPort()
+          .addNewPort()
+          .withProtocol("TCP")
+          .withNewPort(53)
+          .endPort()
+          .endEgress()
           .endSpec();
     }
     return b.build();
   }
 
-  /** Name, namespace, labels and owner of every object of the session. */
+  /**
+   * Name, namespace, labels and owner of every object of the session; without an owner (standalone
+   * mode, where no Session resource exists) the objects are removed by name and label.
+   */
   private static ObjectMeta metadata(String name, MachineSpec m, PodOptions o, Owner owner) {
-    return new ObjectMetaBuilder()
-        .withName(name)
-        .withNamespace(o.namespace())
-        .withLabels(labels(m, o))
-        .withOwnerReferences(ownerReference(owner))
-        .build();
+    ObjectMetaBuilder b =
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(o.namespace())
+            .withLabels(labels(m, o));
+    if (owner != null) {
+      b.withOwnerReferences(ownerReference(owner));
+    }
+    return b.build();
   }
 
   private static String fileKey(int i) {

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.execbox.crds.FileSpec;
 import io.execbox.crds.Labels;
 import io.execbox.crds.NetworkMode;
+import io.execbox.crds.PortSpec;
 import io.execbox.crds.SessionSpec;
 import io.execbox.machines.MachineSpec;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.util.Base64;
 import java.util.List;
@@ -63,12 +65,15 @@ class PodSpecsTest {
     assertThat(c.getStdinOnce()).isTrue();
     assertThat(c.getTty()).isFalse();
     assertThat(c.getImagePullPolicy()).isEqualTo("IfNotPresent");
-    assertThat(c.getCommand()).containsExactly("sh", "-c", "echo hi");
+    assertThat(c.getCommand())
+        .containsExactly("/bin/sh", "-c", PodSpecs.GATE, "execbox-gate", "sh", "-c", "echo hi");
     assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(c.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     assertThat(c.getResources().getLimits().get("cpu").toString()).isEqualTo("500m");
     assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("256Mi");
+    assertThat(c.getResources().getRequests().get("cpu").toString()).as("10%").isEqualTo("50m");
+    assertThat(c.getResources().getRequests().get("memory").toString()).isEqualTo("256Mi");
   }
 
   @Test
@@ -78,11 +83,51 @@ class PodSpecsTest {
     s.setEnv(Map.of("B", "2", "A", "1"));
     s.setWorkDir("/app");
     Container c = PodSpecs.pod(machine(s), OPTIONS, OWNER, 30).getSpec().getContainers().get(0);
-    assertThat(c.getCommand()).isEmpty();
+    assertThat(c.getCommand()).as("the image's default command, not gated").isEmpty();
     assertThat(c.getEnv())
         .extracting(e -> e.getName() + "=" + e.getValue())
         .containsExactly("A=1", "B=2");
     assertThat(c.getWorkingDir()).isEqualTo("/app");
+  }
+
+  @Test
+  void gateIsMarkedAndCanBeTurnedOff() {
+    Pod gated = PodSpecs.pod(machine(spec()), OPTIONS, OWNER, 30);
+    assertThat(gated.getMetadata().getLabels()).containsEntry(PodSpecs.GATED_LABEL, "true");
+    Pod plain =
+        PodSpecs.pod(
+            machine(spec()), new PodOptions("sandbox", null, "inst_1", false, 10, null), null, 30);
+    assertThat(plain.getMetadata().getLabels()).doesNotContainKey(PodSpecs.GATED_LABEL);
+    assertThat(plain.getSpec().getContainers().get(0).getCommand())
+        .containsExactly("sh", "-c", "echo hi");
+    assertThat(plain.getMetadata().getOwnerReferences()).as("standalone: no owner").isEmpty();
+    assertThat(plain.getSpec().getSecurityContext()).as("the image's own user").isNull();
+    Pod nonRoot =
+        PodSpecs.pod(
+            machine(spec()), new PodOptions("sandbox", null, "i", true, 10, 65534L), null, 30);
+    assertThat(nonRoot.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(nonRoot.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(65534L);
+  }
+
+  @Test
+  void exposedPortsGetAService() {
+    SessionSpec s = spec();
+    s.setNetwork(NetworkMode.EXPOSED);
+    s.setPorts(List.of(new PortSpec(8080, null), new PortSpec(53, "udp")));
+    Service svc = PodSpecs.service(machine(s), OPTIONS, OWNER);
+    assertThat(svc.getSpec().getSelector()).containsEntry(Labels.SESSION, ID);
+    assertThat(svc.getSpec().getPorts())
+        .extracting(p -> p.getName() + ":" + p.getPort() + "/" + p.getProtocol())
+        .containsExactly("tcp-8080:8080/TCP", "udp-53:53/UDP");
+    assertThat(
+            PodSpecs.pod(machine(s), OPTIONS, OWNER, 30)
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getPorts())
+        .extracting(p -> p.getContainerPort())
+        .containsExactly(8080, 53);
+    assertThat(PodSpecs.service(machine(spec()), OPTIONS, OWNER)).as("outgoing").isNull();
   }
 
   @Test
@@ -112,17 +157,31 @@ class PodSpecsTest {
   }
 
   @Test
-  void networkNoneDeniesAllEgressAndOutgoingDeniesPrivateRanges() {
-    SessionSpec none = spec();
-    none.setNetwork(NetworkMode.NONE);
-    NetworkPolicy deny = PodSpecs.networkPolicy(machine(none), OPTIONS, OWNER);
+  void networkNoneDeniesAllEgressAndOutgoingDeniesPrivateRangesOnePolicyPerMode() {
+    NetworkPolicy deny = PodSpecs.networkPolicy(NetworkMode.NONE, OPTIONS);
+    assertThat(deny.getMetadata().getName()).isEqualTo("execbox-network-none");
     assertThat(deny.getSpec().getPolicyTypes()).containsExactly("Egress");
     assertThat(deny.getSpec().getEgress()).isEmpty();
-    assertThat(deny.getSpec().getPodSelector().getMatchLabels()).containsEntry(Labels.SESSION, ID);
+    assertThat(deny.getSpec().getPodSelector().getMatchLabels())
+        .containsExactly(Map.entry(PodSpecs.NETWORK_LABEL, "none"));
 
-    NetworkPolicy out = PodSpecs.networkPolicy(machine(spec()), OPTIONS, OWNER);
+    NetworkPolicy out = PodSpecs.networkPolicy(NetworkMode.OUTGOING, OPTIONS);
     var block = out.getSpec().getEgress().get(0).getTo().get(0).getIpBlock();
     assertThat(block.getCidr()).isEqualTo("0.0.0.0/0");
     assertThat(block.getExcept()).contains("10.0.0.0/8", "169.254.0.0/16", "192.168.0.0/16");
+    var dns = out.getSpec().getEgress().get(1);
+    assertThat(dns.getTo().get(0).getPodSelector().getMatchLabels())
+        .as("name resolution still works: the cluster DNS is in a private range")
+        .containsExactly(Map.entry("k8s-app", "kube-dns"));
+    assertThat(dns.getTo().get(0).getNamespaceSelector()).isNotNull();
+    assertThat(dns.getPorts())
+        .extracting(p -> p.getProtocol() + "/" + p.getPort().getIntVal())
+        .containsExactly("UDP/53", "TCP/53");
+
+    SessionSpec none = spec();
+    none.setNetwork(NetworkMode.NONE);
+    assertThat(PodSpecs.pod(machine(none), OPTIONS, OWNER, 30).getMetadata().getLabels())
+        .as("the Pod carries the label its mode's policy selects")
+        .containsEntry(PodSpecs.NETWORK_LABEL, "none");
   }
 }

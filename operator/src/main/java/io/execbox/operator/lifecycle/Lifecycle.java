@@ -21,6 +21,16 @@ public final class Lifecycle {
     boolean pastDeadline = !now.isBefore(s.deadlineAt());
     return switch (obs.state()) {
       case ABSENT -> absent(s, active, pastDeadline, policy);
+      case STARTING -> {
+        if (!active) {
+          yield new Action.ArchiveAndDestroy();
+        }
+        if (pastDeadline) {
+          yield new Action.DeadlineKill();
+        }
+        Instant next = now.plus(policy.poll());
+        yield new Action.Wait(next.isBefore(s.deadlineAt()) ? next : s.deadlineAt());
+      }
       case CREATED -> {
         if (!active) {
           yield new Action.ArchiveAndDestroy();

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -24,20 +25,34 @@ public final class OrphanSweeper implements AutoCloseable {
   private final Store store;
   private final MachineBackend backend;
   private final Duration interval;
+  private final BooleanSupplier active;
   private Disposable running;
 
   public OrphanSweeper(Store store, MachineBackend backend, Duration interval) {
+    this(store, backend, interval, () -> true);
+  }
+
+  /**
+   * @param active whether this process sweeps now: under leader election only the leader does, so
+   *     that a follower never acts on machines
+   */
+  public OrphanSweeper(
+      Store store, MachineBackend backend, Duration interval, BooleanSupplier active) {
     this.store = store;
     this.backend = backend;
     this.interval = interval;
+    this.active = active;
   }
 
   public synchronized void start() {
     running = Flux.interval(Duration.ZERO, interval).concatMap(t -> sweep(), 1).subscribe();
   }
 
-  /** One sweep; emits how many machines were destroyed. */
+  /** One sweep; emits how many machines were destroyed (none while this process is not active). */
   public Mono<Integer> sweep() {
+    if (!active.getAsBoolean()) {
+      return Mono.just(0);
+    }
     return Mono.fromCallable(backend::list)
         .subscribeOn(Schedulers.boundedElastic())
         .flatMap(

@@ -22,6 +22,7 @@ import io.execbox.store.MachineRow;
 import io.execbox.store.OutputChunk;
 import io.execbox.store.SessionPatch;
 import io.execbox.store.SessionRow;
+import io.execbox.store.SessionWithMachine;
 import io.execbox.store.Store;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +58,12 @@ public final class SessionReconciler {
   private final Clock clock;
   private final MeterRegistry meters;
   private final Timer startLatency;
+  private final String ioHolder;
 
+  /**
+   * @param ioHolder the address (host:port) at which this process serves attach clients, recorded
+   *     on the sessions it starts so that other replicas forward their clients here; or null
+   */
   public SessionReconciler(
       Store store,
       MachineBackend backend,
@@ -66,8 +72,10 @@ public final class SessionReconciler {
       MachineDefaults defaults,
       ObjectMapper json,
       Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      String ioHolder) {
     this.store = store;
+    this.ioHolder = ioHolder;
     this.backend = backend;
     this.hub = hub;
     this.policy = policy;
@@ -84,36 +92,49 @@ public final class SessionReconciler {
 
   /** Reconciles the row if it is due and no other worker holds it. */
   public Mono<Void> reconcile(String id) {
+    return reconcileAndRead(id).then();
+  }
+
+  /**
+   * Reconciles the row if it is due and no other worker holds it, and returns it as the step left
+   * it, with its machine's name; empty when no step was taken.
+   */
+  public Mono<SessionWithMachine> reconcileAndRead(String id) {
     return store
         .sessions()
-        .withLocked(
-            id,
-            row ->
-                store
-                    .sessions()
-                    .machine(id)
-                    .map(Optional::of)
-                    .defaultIfEmpty(Optional.empty())
-                    .flatMap(machine -> step(row, machine.orElse(null))))
-        .then()
+        .withLocked(id, this::step)
         .onErrorResume(
             e -> {
               log.warn("session {}: reconcile failed, will retry: {}", id, e.toString());
               return store
                   .sessions()
                   .apply(id, SessionPatch.create().reconcileAt(clock.instant().plusSeconds(1)))
-                  .onErrorResume(x -> Mono.empty());
+                  .onErrorResume(x -> Mono.empty())
+                  .then(Mono.empty());
             });
   }
 
-  private Mono<Boolean> step(SessionRow row, MachineRow machine) {
+  private Mono<SessionWithMachine> step(SessionRow row, MachineRow machine) {
     return blocking(() -> backend.observe(row.id()))
         .flatMap(
             obs -> {
-              Instant now = clock.instant();
-              Action action = Lifecycle.decide(state(row, machine), obs, now, policy);
-              log.debug("session {}: {} / {} → {}", row.id(), row.status(), obs.state(), action);
-              return execute(row, machine, obs, action, now);
+              if (machine == null && obs.ref() != null) {
+                // a machine this session's row does not know (its creator stopped before it could
+                // record it): record it now, so that its end and removal are recorded too
+                MachineRow found =
+                    new MachineRow(
+                        row.id(),
+                        backend.name(),
+                        obs.ref().machineId(),
+                        obs.ref().name(),
+                        null,
+                        null);
+                return store
+                    .sessions()
+                    .saveMachine(found)
+                    .then(Mono.defer(() -> decideAndExecute(row, found, obs)));
+              }
+              return decideAndExecute(row, machine, obs);
             })
         .onErrorResume(
             MachineException.class,
@@ -127,7 +148,14 @@ public final class SessionReconciler {
               log.warn("session {}: backend error: {}", row.id(), e.getMessage());
               return Mono.just(SessionPatch.create().reconcileAt(now.plusSeconds(1)));
             })
-        .flatMap(patch -> store.sessions().apply(row.id(), patch).thenReturn(true));
+        .flatMap(patch -> store.sessions().applyAndRead(row.id(), patch));
+  }
+
+  private Mono<SessionPatch> decideAndExecute(SessionRow row, MachineRow machine, Observation obs) {
+    Instant now = clock.instant();
+    Action action = Lifecycle.decide(state(row, machine), obs, now, policy);
+    log.debug("session {}: {} / {} → {}", row.id(), row.status(), obs.state(), action);
+    return execute(row, machine, obs, action, now);
   }
 
   static SessionState state(SessionRow row, MachineRow machine) {
@@ -151,7 +179,13 @@ public final class SessionReconciler {
     if (action instanceof Action.CreateMachine) {
       return create(row, now);
     } else if (action instanceof Action.StartMachine) {
-      return blocking(() -> attachAndStart(ref)).map(after -> running(row, after, clock.instant()));
+      return blocking(() -> attachAndStart(ref))
+          .map(
+              after -> {
+                SessionPatch p = running(row, after, clock.instant());
+                // where the api replicas find this session's stdio: the stream this process holds
+                return ioHolder == null ? p : p.ioHolder(ioHolder);
+              });
     } else if (action instanceof Action.RecordRunning r) {
       return Mono.just(running(row, obs, r.startedAt()));
     } else if (action instanceof Action.SendTerm) {
@@ -183,7 +217,10 @@ public final class SessionReconciler {
         p.reason(e.reason());
       }
       if (row.endedAt() == null) {
-        p.endedAt(obs.finishedAt() != null ? obs.finishedAt() : now);
+        Instant ended = obs.finishedAt() != null ? obs.finishedAt() : now;
+        // runtimes with coarse clocks (the kubelet's whole seconds) never end it before it began
+        p.endedAt(
+            row.startedAt() != null && ended.isBefore(row.startedAt()) ? row.startedAt() : ended);
       }
       return Mono.just(p);
     } else if (action instanceof Action.Fail f) {
@@ -229,13 +266,24 @@ public final class SessionReconciler {
                     .saveMachine(
                         new MachineRow(
                             row.id(), backend.name(), ref.machineId(), ref.name(), null, null))
-                    .then(blocking(() -> attachAndStart(ref))))
+                    .then(
+                        blocking(
+                            () ->
+                                backend.attachableOnCreate()
+                                    ? attachAndStart(ref)
+                                    : backend.observe(ref.sessionId()))))
         .map(
             obs -> {
               Instant started = clock.instant();
-              startLatency.record(Duration.between(row.createdAt(), started));
               if (obs.state() == MachineState.RUNNING || obs.state() == MachineState.EXITED) {
                 return running(row, obs, started);
+              }
+              if (obs.state() == MachineState.STARTING) {
+                // the runtime prepares it (a Pod being scheduled): its change event, or the poll,
+                // brings the next step
+                Instant next = started.plus(policy.poll());
+                return SessionPatch.create()
+                    .reconcileAt(next.isBefore(row.deadlineAt()) ? next : row.deadlineAt());
               }
               return SessionPatch.create().reconcileAt(started);
             })
@@ -263,9 +311,10 @@ public final class SessionReconciler {
    */
   private Observation attachAndStart(MachineRef ref) {
     hub.attachBeforeStart(ref);
+    Instant starting = clock.instant();
     backend.start(ref);
     hub.markStarted(ref.sessionId());
-    return backend.observe(ref.sessionId());
+    return backend.observe(ref.sessionId()).startedNoLaterThan(starting);
   }
 
   /** The session cannot run: failed with the reason, looked at again now to clean up. */
@@ -284,7 +333,9 @@ public final class SessionReconciler {
       p.status(SessionPhase.RUNNING.wire());
     }
     if (row.startedAt() == null) {
-      p.startedAt(obs.startedAt() != null ? obs.startedAt() : startedAt);
+      Instant at = obs.startedAt() != null ? obs.startedAt() : startedAt;
+      p.startedAt(at);
+      startLatency.record(Duration.between(row.createdAt(), at));
     }
     if (!obs.ports().isEmpty()) {
       p.networkJson(networkJson(obs.ports()));

@@ -1,5 +1,6 @@
 package io.execbox.operator.standalone;
 
+import io.execbox.machines.MachineBackend;
 import io.execbox.machines.io.SessionIoHub;
 import io.execbox.store.Store;
 import java.time.Duration;
@@ -21,15 +22,22 @@ public final class StandaloneLoop implements AutoCloseable {
   private final Store store;
   private final SessionReconciler reconciler;
   private final SessionIoHub hub;
+  private final MachineBackend backend;
   private final Duration tick;
   private final int concurrency;
   private Disposable running;
 
   public StandaloneLoop(
-      Store store, SessionReconciler reconciler, SessionIoHub hub, Duration tick, int concurrency) {
+      Store store,
+      SessionReconciler reconciler,
+      SessionIoHub hub,
+      MachineBackend backend,
+      Duration tick,
+      int concurrency) {
     this.store = store;
     this.reconciler = reconciler;
     this.hub = hub;
+    this.backend = backend;
     this.tick = tick;
     this.concurrency = concurrency;
   }
@@ -38,18 +46,19 @@ public final class StandaloneLoop implements AutoCloseable {
     if (running != null) {
       return;
     }
-    hub.onExit(
-        id ->
-            store
-                .sessions()
-                .wake(id)
-                .subscribe(null, e -> log.debug("wake {}: {}", id, e.toString())));
+    hub.onExit(this::wake);
+    backend.onChange(this::wake);
     running =
         Flux.merge(Flux.just(0L), store.sessionWakeups().map(id -> 0L), Flux.interval(tick, tick))
             .onBackpressureLatest()
             .concatMap(t -> pass(), 1)
             .subscribe();
     log.info("standalone reconcile loop started");
+  }
+
+  /** Makes a session's row due now; PostgreSQL's NOTIFY then starts a pass. */
+  private void wake(String id) {
+    store.sessions().wake(id).subscribe(null, e -> log.debug("wake {}: {}", id, e.toString()));
   }
 
   /** Reconciles every due row once. */

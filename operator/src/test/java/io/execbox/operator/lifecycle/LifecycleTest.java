@@ -84,6 +84,31 @@ class LifecycleTest {
             Observation.absent(),
             DEADLINE,
             new Action.RecordEnd(KILLED, 137, "deadline exceeded before the command started")),
+        // the runtime still prepares the machine (a Pod being scheduled or pulled)
+        Arguments.of(
+            "starting waits for poll",
+            state(PENDING),
+            obs(MachineState.STARTING),
+            NOW,
+            new Action.Wait(NOW.plusSeconds(1))),
+        Arguments.of(
+            "starting waits no later than deadline",
+            state(PENDING),
+            obs(MachineState.STARTING),
+            DEADLINE.minusMillis(300),
+            new Action.Wait(DEADLINE)),
+        Arguments.of(
+            "starting past deadline",
+            state(PENDING),
+            obs(MachineState.STARTING),
+            DEADLINE,
+            new Action.DeadlineKill()),
+        Arguments.of(
+            "starting but deleted",
+            state(KILLED),
+            obs(MachineState.STARTING),
+            NOW,
+            new Action.ArchiveAndDestroy()),
         // machine created, command not started
         Arguments.of(
             "created → start",

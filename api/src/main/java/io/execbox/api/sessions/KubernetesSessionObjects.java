@@ -1,0 +1,121 @@
+package io.execbox.api.sessions;
+
+import io.execbox.api.problem.ApiException;
+import io.execbox.crds.Labels;
+import io.execbox.crds.Session;
+import io.execbox.crds.SessionIds;
+import io.execbox.crds.SessionSpec;
+import io.execbox.store.SessionRow;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Clock;
+import java.util.Map;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Kubernetes mode: every session is also a Session resource, the operator's desired state. Create
+ * writes it beside the row (in the row's transaction); stop annotates it; delete deletes it, and
+ * its finalizer has the operator kill the command and finish the row.
+ */
+public final class KubernetesSessionObjects implements SessionObjects {
+  /** The annotation the operator reads as a stop request. */
+  public static final String STOP_ANNOTATION = "execbox.io/stop-requested-at";
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final Clock clock;
+
+  public KubernetesSessionObjects(KubernetesClient client, String namespace, Clock clock) {
+    this.client = client;
+    this.namespace = namespace;
+    this.clock = clock;
+  }
+
+  @Override
+  public Mono<Void> created(SessionRow row, SessionSpec spec) {
+    Session s = new Session();
+    s.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(SessionIds.objectName(row.id()))
+            .withNamespace(namespace)
+            .withLabels(Map.of(Labels.MANAGED, "true", Labels.OWNER, row.accountId()))
+            // with the operator's finalizer from the start: it need not add it (one write and one
+            // round of events less before the Pod is created)
+            .withFinalizers(Session.FINALIZER)
+            .build());
+    s.setSpec(spec);
+    return blocking(
+        () -> {
+          try {
+            client.resource(s).create();
+          } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+              return; // a retried transaction: it is there already
+            }
+            throw refused("create the Session resource", e);
+          }
+        });
+  }
+
+  @Override
+  public Mono<Void> stopRequested(SessionRow row) {
+    String patch =
+        "{\"metadata\":{\"annotations\":{\""
+            + STOP_ANNOTATION
+            + "\":\""
+            + clock.instant()
+            + "\"}}}";
+    return onResource(
+        row,
+        "annotate the Session resource",
+        r -> r.patch(PatchContext.of(PatchType.JSON_MERGE), patch));
+  }
+
+  /**
+   * Deletes the resource. The operator may have seen it and given it a row of its own meanwhile
+   * (the one the API meant to write, rolled back): its finalizer then kills the Pod and finishes
+   * that row; without a row it just lets the resource go, and the Pod goes with its owner.
+   */
+  @Override
+  public Mono<Void> abandoned(SessionRow row) {
+    return onResource(row, "delete the abandoned Session resource", r -> r.delete());
+  }
+
+  @Override
+  public Mono<Void> killRequested(SessionRow row) {
+    return onResource(row, "delete the Session resource", r -> r.delete());
+  }
+
+  /** Acts on the session's resource; one already gone (deleted with kubectl, say) is no error. */
+  private Mono<Void> onResource(
+      SessionRow row, String what, java.util.function.Consumer<Resource<Session>> action) {
+    return blocking(
+        () -> {
+          try {
+            action.accept(
+                client
+                    .resources(Session.class)
+                    .inNamespace(namespace)
+                    .withName(SessionIds.objectName(row.id())));
+          } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+              throw refused(what, e);
+            }
+          }
+        });
+  }
+
+  private static ApiException refused(String what, KubernetesClientException e) {
+    String why = e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage();
+    return ApiException.unavailable("cannot " + what + ": " + why);
+  }
+
+  private static Mono<Void> blocking(Runnable r) {
+    return Mono.fromRunnable(r).subscribeOn(Schedulers.boundedElastic()).then();
+  }
+}

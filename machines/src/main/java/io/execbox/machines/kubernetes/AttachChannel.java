@@ -1,0 +1,218 @@
+package io.execbox.machines.kubernetes;
+
+import io.execbox.machines.MachineException;
+import io.execbox.machines.MachineRef;
+import io.execbox.machines.OutputSink;
+import io.execbox.machines.StreamKind;
+import io.fabric8.kubernetes.client.dsl.ExecListener;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@code pods/attach} to a gated session's container, held from before its command is released
+ * to its exit: stdout and stderr arrive apart, stdin goes in. The v4 protocol cannot half-close
+ * stdin, so closing stdin closes the attach (the end of input of a {@code stdinOnce} container);
+ * what the command writes after that, or what the attach missed when it broke, is taken from the
+ * Pod's log once the command has exited, on stdout, after checking that the log begins with exactly
+ * what the attach delivered.
+ */
+final class AttachChannel extends PodChannel implements ExecListener {
+  private static final Logger log = LoggerFactory.getLogger(AttachChannel.class);
+  private static final byte[] GATE_LINE = "\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final CompletableFuture<Void> opened = new CompletableFuture<>();
+  private volatile ExecWatch watch;
+  private volatile boolean released;
+  private volatile boolean stdinClosed;
+  private volatile Throwable broken;
+
+  AttachChannel(KubernetesBackend backend, MachineRef ref, OutputSink sink, Executor executor) {
+    super(backend, ref, sink, executor);
+  }
+
+  /** Connects; returns once the apiserver has accepted the attach. */
+  void connect(ExecWatch w, Duration timeout) {
+    this.watch = w;
+    try {
+      opened.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      w.close();
+      throw new MachineException(
+          MachineException.Kind.RUNTIME,
+          "cannot attach to pod " + ref.name() + ": " + e.getCause().getMessage(),
+          e.getCause());
+    } catch (TimeoutException e) {
+      w.close();
+      throw new MachineException(
+          MachineException.Kind.RUNTIME, "attach to pod " + ref.name() + " timed out");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      w.close();
+      throw new MachineException(MachineException.Kind.RUNTIME, "interrupted", e);
+    }
+  }
+
+  /** Sends the gate line, which lets the command start; once. */
+  synchronized void release() throws IOException {
+    if (released) {
+      return;
+    }
+    SinkOutput.stdin(watch, GATE_LINE);
+    released = true;
+  }
+
+  @Override
+  public synchronized void writeStdin(byte[] data) throws IOException {
+    if (!stdinOpen()) {
+      throw new IOException("stdin is closed");
+    }
+    SinkOutput.stdin(watch, data);
+  }
+
+  @Override
+  public synchronized void closeStdin() {
+    if (stdinClosed) {
+      return;
+    }
+    stdinClosed = true;
+    // v4.channel.k8s.io has no half-close: the end of the attach is the end of input
+    watch.close();
+  }
+
+  @Override
+  public boolean stdinOpen() {
+    return !stdinClosed && !ended.get() && broken == null && watch != null;
+  }
+
+  @Override
+  public void close() {
+    dropped = true;
+    stdinClosed = true;
+    ExecWatch w = watch;
+    if (w != null) {
+      w.close();
+    }
+    end(new IOException("detached"));
+  }
+
+  /**
+   * The command was killed: its output ends here, with nothing more from the log (the kubelet still
+   * sends SIGTERM before its SIGKILL, but a killed command has no more to say).
+   */
+  void killed() {
+    dropped = true;
+    stdinClosed = true;
+    ExecWatch w = watch;
+    if (w != null) {
+      w.close();
+    }
+    end(null);
+  }
+
+  @Override
+  void stopReading() {
+    ExecWatch w = watch;
+    if (w != null) {
+      w.close();
+    }
+  }
+
+  @Override
+  void afterCut() {
+    finish();
+  }
+
+  // ExecListener: called on the client's threads
+
+  @Override
+  public void onOpen() {
+    opened.complete(null);
+  }
+
+  @Override
+  public void onFailure(Throwable t, Response response) {
+    if (!opened.isDone()) {
+      opened.completeExceptionally(t);
+      return;
+    }
+    broken = t;
+    afterAttach();
+  }
+
+  @Override
+  public void onClose(int code, String reason) {
+    if (!opened.isDone()) {
+      opened.completeExceptionally(new IOException("closed " + code + " " + reason));
+      return;
+    }
+    if (!stdinClosed && !dropped) {
+      // the runtime ended the attach: the command's output is closed, it has exited
+      backend.commandEnded(ref.sessionId(), java.time.Instant.now());
+    }
+    afterAttach();
+  }
+
+  /**
+   * The attach ended: the command exited, stdin was closed, or the connection broke. Waits (off the
+   * client's threads) for the exit, then takes from the log what the attach did not deliver.
+   */
+  private void afterAttach() {
+    if (dropped || !finishing.compareAndSet(false, true)) {
+      return;
+    }
+    executor.execute(this::finish);
+  }
+
+  private void finish() {
+    try {
+      backend.awaitExit(ref, backend.exitWait());
+      byte[] logged;
+      try {
+        logged = backend.readLog(ref);
+      } catch (MachineException e) {
+        logged = null; // the Pod is gone (killed): what the attach saw is all there is
+      }
+      byte[] tail = logged == null ? null : tally.tail(logged);
+      if (tail == null) {
+        if (!stdinClosed && broken == null && !cut) {
+          // the attach saw the command to its end; the log was rotated, truncated or removed
+          // (a removed container's "log" is the kubelet's error message, with status 200)
+          log.debug(
+              "session {}: the log does not begin with the {} bytes attached; kept those",
+              ref.sessionId(),
+              tally.count());
+          end(null);
+          return;
+        }
+        end(
+            new IOException(
+                "the output written after the attach ended could not be read back from the log"));
+        return;
+      }
+      if (tail.length > 0) {
+        log.debug(
+            "session {}: {} bytes from the log after the attach", ref.sessionId(), tail.length);
+        sink.onOutput(StreamKind.STDOUT, tail);
+      }
+      end(null);
+    } catch (RuntimeException e) {
+      end(e);
+    }
+  }
+
+  private void end(Throwable error) {
+    if (ended.compareAndSet(false, true)) {
+      backend.forget(ref.sessionId(), this);
+      sink.onEnd(error);
+    }
+  }
+}

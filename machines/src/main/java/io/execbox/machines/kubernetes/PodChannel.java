@@ -1,0 +1,79 @@
+package io.execbox.machines.kubernetes;
+
+import io.execbox.machines.IoChannel;
+import io.execbox.machines.MachineRef;
+import io.execbox.machines.OutputSink;
+import io.execbox.machines.StreamKind;
+import java.io.OutputStream;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A channel reading a session's output from its Pod (an attach, or a followed log), told when the
+ * Pod's container has terminated. The runtime normally ends an attach or a log follow within a
+ * second of the command's exit; one that it leaves open (an attach made while the container was
+ * exiting, a connection the apiserver lost track of) must not hold the session's output open for
+ * ever, so a channel still open a moment after the termination is cut: it stops delivering (under
+ * the tally's lock, so the tally says exactly what was delivered), stops reading, and takes what it
+ * has not delivered from the log.
+ */
+abstract class PodChannel implements IoChannel {
+  private static final Logger log = LoggerFactory.getLogger(PodChannel.class);
+
+  final KubernetesBackend backend;
+  final MachineRef ref;
+  final OutputSink sink;
+  final Executor executor;
+  final OutputTally tally = new OutputTally();
+  final AtomicBoolean ended = new AtomicBoolean();
+
+  /** Taken by whichever path ends the output: the runtime's own end, or the cut. */
+  final AtomicBoolean finishing = new AtomicBoolean();
+
+  private final AtomicBoolean terminated = new AtomicBoolean();
+  volatile boolean dropped;
+  volatile boolean cut;
+
+  PodChannel(KubernetesBackend backend, MachineRef ref, OutputSink sink, Executor executor) {
+    this.backend = backend;
+    this.ref = ref;
+    this.sink = sink;
+    this.executor = executor;
+  }
+
+  /** The stream for one output kind: delivered and counted until the channel is dropped or cut. */
+  OutputStream output(StreamKind kind) {
+    return new SinkOutput(sink, kind, () -> dropped || cut, tally);
+  }
+
+  /** The Pod's container has terminated (seen by the informer); called at least once. */
+  final void containerTerminated() {
+    if (terminated.compareAndSet(false, true)) {
+      backend.afterLinger(this::cutIfStillOpen);
+    }
+  }
+
+  private void cutIfStillOpen() {
+    if (ended.get() || dropped || !finishing.compareAndSet(false, true)) {
+      return; // ended, or the runtime's own end is being handled
+    }
+    log.info(
+        "session {}: still reading its Pod {} after the command exited; the rest comes from the"
+            + " log",
+        ref.sessionId(),
+        backend.linger());
+    synchronized (tally) {
+      cut = true;
+    }
+    stopReading();
+    executor.execute(this::afterCut);
+  }
+
+  /** Closes what the channel reads from (the cut has stopped its delivery already). */
+  abstract void stopReading();
+
+  /** Off the client's threads, after a cut: delivers the rest from the log and ends. */
+  abstract void afterCut();
+}

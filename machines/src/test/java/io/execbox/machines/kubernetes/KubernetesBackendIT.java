@@ -1,0 +1,349 @@
+package io.execbox.machines.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.execbox.crds.FileSpec;
+import io.execbox.crds.Labels;
+import io.execbox.crds.SessionIds;
+import io.execbox.crds.SessionSpec;
+import io.execbox.machines.Collector;
+import io.execbox.machines.IoChannel;
+import io.execbox.machines.MachineRef;
+import io.execbox.machines.MachineSpec;
+import io.execbox.machines.MachineState;
+import io.execbox.machines.Observation;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The kubernetes driver against the real node: Pods that really run, attach, log and status. */
+class KubernetesBackendIT {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static KubernetesClient client;
+  static KubernetesBackend backend;
+  static String namespace;
+
+  @BeforeAll
+  static void connect() {
+    TestCluster.assumePodsRun();
+    client = TestCluster.client();
+    namespace = TestCluster.freshNamespace(client, "execbox-it");
+    backend =
+        new KubernetesBackend(
+                client,
+                new PodOptions(namespace, "IfNotPresent", "inst_k8s_it"),
+                Duration.ofSeconds(2))
+            .start();
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    if (backend != null) {
+      backend.close();
+    }
+    if (client != null) {
+      TestCluster.deleteNamespace(client, namespace);
+      client.close();
+    }
+  }
+
+  static SessionSpec spec(String... command) {
+    SessionSpec s = new SessionSpec();
+    s.setImage(TestCluster.IMAGE);
+    if (command.length > 0) {
+      s.setCommand(List.of(command));
+    }
+    return s;
+  }
+
+  static MachineSpec machine(SessionSpec s) {
+    return new MachineSpec(SessionIds.newId(), "acct_k8s_it", s, 500, 128);
+  }
+
+  /** Creates, waits until attachable, attaches and releases the command, as the lifecycle does. */
+  static MachineRef startAttached(MachineSpec m, Collector out) throws InterruptedException {
+    MachineRef ref = backend.create(m);
+    awaitState(m.sessionId(), MachineState.CREATED);
+    IoChannel channel = backend.attach(ref, out);
+    backend.start(ref);
+    channels.put(m.sessionId(), channel);
+    return ref;
+  }
+
+  static final Map<String, IoChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
+
+  static Observation awaitState(String sessionId, MachineState state) throws InterruptedException {
+    long until = System.nanoTime() + WAIT.toNanos();
+    Observation obs = backend.observe(sessionId);
+    while (obs.state() != state && System.nanoTime() < until) {
+      Thread.sleep(50);
+      obs = backend.observe(sessionId);
+    }
+    assertThat(obs.state())
+        .as("state of " + sessionId + " (" + obs.reason() + ")")
+        .isEqualTo(state);
+    return obs;
+  }
+
+  @Test
+  void stdoutAndStderrArriveApartFromTheFirstByteAndTheExitCodeComesFromThePod() throws Exception {
+    Collector out = new Collector();
+    MachineRef ref =
+        startAttached(machine(spec("sh", "-c", "echo out; echo err >&2; echo out2; exit 3")), out);
+    out.awaitEnd();
+    assertThat(out.stdout()).isEqualTo("out\nout2\n");
+    assertThat(out.stderr()).isEqualTo("err\n");
+    assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(3);
+    Observation obs = backend.observe(ref.sessionId());
+    assertThat(obs.state()).isEqualTo(MachineState.EXITED);
+    assertThat(obs.startedAt()).isNotNull();
+    assertThat(obs.finishedAt()).isAfterOrEqualTo(obs.startedAt());
+  }
+
+  @Test
+  void anAttachTheRuntimeLeavesOpenAfterTheExitIsCutAndTheRestComesFromTheLog() throws Exception {
+    // a runtime that stops delivering the attach's output after "one\n" and never closes it: the
+    // channel must not hang; once the linger has passed it reads what it missed from the log
+    backend.linger(Duration.ofMillis(500));
+    try {
+      MachineSpec m =
+          machine(spec("sh", "-c", "echo one; sleep 1; echo two; echo three >&2; exit 4"));
+      MachineRef ref = backend.create(m);
+      awaitState(m.sessionId(), MachineState.CREATED);
+      Collector out = new Collector();
+      java.util.concurrent.atomic.AtomicBoolean stuck =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      backend.attachGated(
+          ref,
+          out,
+          new KubernetesBackend.Wiring() {
+            @Override
+            public io.fabric8.kubernetes.client.dsl.ExecListener listener(
+                io.fabric8.kubernetes.client.dsl.ExecListener channel) {
+              return new io.fabric8.kubernetes.client.dsl.ExecListener() {
+                @Override
+                public void onOpen() {
+                  channel.onOpen();
+                }
+
+                @Override
+                public void onClose(int code, String reason) {
+                  // lost: the runtime never tells the channel its attach ended
+                }
+              };
+            }
+
+            @Override
+            public java.io.OutputStream output(java.io.OutputStream channel) {
+              return new java.io.OutputStream() {
+                @Override
+                public void write(int b) throws java.io.IOException {
+                  write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws java.io.IOException {
+                  if (!stuck.get()) {
+                    channel.write(b, off, len);
+                    stuck.set(new String(b, off, len, StandardCharsets.UTF_8).contains("one"));
+                  }
+                }
+              };
+            }
+          });
+      backend.start(ref);
+      assertThat(out.ended.await(30, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the output ended although the attach never closed")
+          .isTrue();
+      assertThat(out.error).isNull();
+      // what the attach delivered, then the log's rest (stdout and stderr merged, in log order)
+      assertThat(out.stdout()).startsWith("one\n").contains("two\n", "three\n").hasSize(14);
+      assertThat(out.ends.get()).isEqualTo(1);
+      assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(4);
+    } finally {
+      backend.linger(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void stdinReachesTheCommandAndClosingItEndsItsInputAndLaterOutputComesFromTheLog()
+      throws Exception {
+    Collector out = new Collector();
+    MachineSpec m = machine(spec("sh", "-c", "cat; echo bye; echo bye2 >&2; exit 5"));
+    MachineRef ref = startAttached(m, out);
+    IoChannel channel = channels.get(m.sessionId());
+    channel.writeStdin("line1\nline2\n".getBytes(StandardCharsets.UTF_8));
+    long until = System.nanoTime() + WAIT.toNanos();
+    while (!out.stdout().equals("line1\nline2\n") && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    assertThat(out.stdout()).as("echoed live over the attach").isEqualTo("line1\nline2\n");
+    channel.closeStdin();
+    assertThat(channel.stdinOpen()).isFalse();
+    out.awaitEnd();
+    // after the close, the log is the only witness: stdout and stderr merged, in log order
+    assertThat(out.stdout()).startsWith("line1\nline2\n").contains("bye\n", "bye2\n");
+    assertThat(out.stdout()).hasSize("line1\nline2\nbye\nbye2\n".length());
+    assertThat(out.stderr()).isEmpty();
+    assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(5);
+  }
+
+  @Test
+  void envWorkDirAndFilesBesideTheImagesOwnFiles() throws Exception {
+    SessionSpec s = spec("sh", "-c", "pwd; echo $GREETING; cat /etc/extra.conf; ls /etc/passwd");
+    s.setEnv(Map.of("GREETING", "hello"));
+    s.setWorkDir("/tmp");
+    s.setFiles(List.of(new FileSpec("/etc/extra.conf", "x=1\n", null)));
+    Collector out = new Collector();
+    MachineRef ref = startAttached(machine(s), out);
+    out.awaitEnd();
+    assertThat(out.stdout()).isEqualTo("/tmp\nhello\nx=1\n/etc/passwd\n");
+    assertThat(backend.awaitExit(ref, WAIT)).isZero();
+  }
+
+  @Test
+  void thePodIsHardenedAndLabelled() throws Exception {
+    MachineSpec m =
+        machine(spec("sh", "-c", "grep -E 'CapEff|NoNewPrivs|Seccomp:' /proc/self/status"));
+    Collector out = new Collector();
+    MachineRef ref = startAttached(m, out);
+    out.awaitEnd();
+    assertThat(out.stdout())
+        .contains("CapEff:\t0000000000000000")
+        .contains("NoNewPrivs:\t1")
+        .contains("Seccomp:\t2");
+    Pod pod = client.pods().inNamespace(namespace).withName(ref.name()).get();
+    assertThat(pod.getMetadata().getLabels())
+        .containsEntry(Labels.SESSION, m.sessionId())
+        .containsEntry(Labels.OWNER, "acct_k8s_it")
+        .containsEntry(Labels.INSTALLATION, "inst_k8s_it");
+    assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+    Container c = pod.getSpec().getContainers().get(0);
+    assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("128Mi");
+  }
+
+  @Test
+  void sessionsCanBeMadeToRunAsANonRootUserWhateverTheImageSays() throws Exception {
+    try (KubernetesBackend nonRoot =
+        new KubernetesBackend(
+                client,
+                new PodOptions(namespace, "IfNotPresent", "inst_k8s_it_nonroot", true, 10, 65534L),
+                Duration.ofSeconds(2))
+            .start()) {
+      MachineSpec m =
+          machine(spec("sh", "-c", "id -u; id -g; touch /etc/x 2>/dev/null || echo ro"));
+      MachineRef ref = nonRoot.create(m);
+      long until = System.nanoTime() + WAIT.toNanos();
+      while (nonRoot.observe(m.sessionId()).state() != MachineState.CREATED
+          && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
+      Collector out = new Collector();
+      nonRoot.attach(ref, out);
+      nonRoot.start(ref);
+      out.awaitEnd();
+      assertThat(out.stdout()).isEqualTo("65534\n65534\nro\n");
+      nonRoot.destroy(m.sessionId());
+    }
+  }
+
+  @Test
+  void aMissingImageOrCommandIsBrokenWithAReasonWithinSeconds() throws Exception {
+    SessionSpec noImage = spec("true");
+    noImage.setImage("localhost/execbox-test/no-such-image:1");
+    MachineSpec m = machine(noImage);
+    backend.create(m);
+    Observation broken = awaitState(m.sessionId(), MachineState.BROKEN);
+    assertThat(broken.reason()).containsAnyOf("ErrImagePull", "ImagePullBackOff");
+
+    Collector out = new Collector();
+    MachineSpec bad = machine(spec("/no/such/binary"));
+    startAttached(bad, out);
+    Observation notFound = awaitState(bad.sessionId(), MachineState.BROKEN);
+    assertThat(notFound.reason()).isEqualTo("command not found: /no/such/binary");
+  }
+
+  @Test
+  void killEndsTheCommandWith137AndDestroyRemovesEverything() throws Exception {
+    SessionSpec s = spec("sh", "-c", "echo started; sleep 300");
+    s.setFiles(List.of(new FileSpec("/tmp/f", "f", null)));
+    MachineSpec m = machine(s);
+    Collector out = new Collector();
+    MachineRef ref = startAttached(m, out);
+    awaitState(m.sessionId(), MachineState.RUNNING);
+    backend.kill(ref);
+    assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(137);
+    out.awaitEnd();
+    assertThat(out.stdout()).isEqualTo("started\n");
+    backend.destroy(m.sessionId());
+    assertThat(backend.observe(m.sessionId()).state()).isEqualTo(MachineState.ABSENT);
+    assertThat(client.pods().inNamespace(namespace).withName(ref.name()).get()).isNull();
+    assertThat(client.secrets().inNamespace(namespace).withName(ref.name() + "-files").get())
+        .isNull();
+    assertThat(backend.list()).noneMatch(x -> m.sessionId().equals(x.sessionId()));
+  }
+
+  @Test
+  void stopSendsSigtermAndTheExitCodeOutlivesThePod() throws Exception {
+    MachineSpec m =
+        machine(
+            spec(
+                "sh",
+                "-c",
+                "trap 'echo term; exit 143' TERM; echo ready; while :; do sleep 0.1; done"));
+    Collector out = new Collector();
+    MachineRef ref = startAttached(m, out);
+    awaitState(m.sessionId(), MachineState.RUNNING);
+    long until = System.nanoTime() + WAIT.toNanos();
+    while (!out.stdout().contains("ready") && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    backend.stop(ref);
+    assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(143);
+    out.awaitEnd();
+    assertThat(out.stdout()).isEqualTo("ready\nterm\n");
+  }
+
+  @Test
+  void replayFollowsTheLogFromTheFirstByte() throws Exception {
+    Collector live = new Collector();
+    MachineRef ref =
+        startAttached(machine(spec("sh", "-c", "echo one; echo two >&2; echo three")), live);
+    live.awaitEnd();
+    Collector replay = new Collector();
+    backend.replay(ref, replay);
+    replay.awaitEnd();
+    assertThat(replay.stdout()).as("merged onto stdout").contains("one\n", "two\n", "three\n");
+    assertThat(replay.stdout()).hasSize("one\ntwo\nthree\n".length());
+  }
+
+  @Test
+  void anImagesDefaultCommandRunsUngatedWithItsOutputFromTheLog() throws Exception {
+    // busybox's default command is sh, which runs what it reads on its stdin
+    MachineSpec m = machine(spec());
+    MachineRef ref = backend.create(m);
+    Pod pod = client.pods().inNamespace(namespace).withName(ref.name()).get();
+    assertThat(pod.getMetadata().getLabels()).doesNotContainKey(PodSpecs.GATED_LABEL);
+    awaitState(m.sessionId(), MachineState.CREATED);
+    Collector out = new Collector();
+    IoChannel io = backend.attach(ref, out);
+    backend.start(ref);
+    io.writeStdin("echo from-the-image; echo err >&2; exit 5\n".getBytes(StandardCharsets.UTF_8));
+    io.closeStdin();
+    out.awaitEnd();
+    assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(5);
+    // the log merges the two pipes in the order the runtime read them, not the order written
+    assertThat(out.stdout())
+        .as("from the Pod's log: merged onto stdout")
+        .contains("from-the-image\n", "err\n")
+        .hasSize("from-the-image\nerr\n".length());
+    assertThat(out.stderr()).isEmpty();
+  }
+}

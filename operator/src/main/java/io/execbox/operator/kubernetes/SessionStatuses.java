@@ -1,0 +1,129 @@
+package io.execbox.operator.kubernetes;
+
+import io.execbox.crds.SessionPhase;
+import io.execbox.crds.SessionStatus;
+import io.execbox.store.SessionRow;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A Session resource's status, as a pure function of its row (which the lifecycle keeps): the
+ * phase, the times, the exit code, the reason, and two conditions, {@code Started} and {@code
+ * Finished}, whose transition times move only when their status does.
+ */
+final class SessionStatuses {
+  static final String STARTED = "Started";
+  static final String FINISHED = "Finished";
+
+  private SessionStatuses() {}
+
+  static SessionStatus of(
+      SessionRow row, String machineName, Long generation, SessionStatus previous, Instant now) {
+    SessionPhase phase = SessionPhase.fromWire(row.status());
+    SessionStatus s = new SessionStatus();
+    s.setPhase(phase);
+    s.setMachineName(machineName);
+    s.setStartedAt(time(row.startedAt()));
+    s.setEndedAt(phase.isTerminal() ? time(row.endedAt()) : null);
+    s.setExitCode(row.exitCode());
+    s.setReason(row.reason());
+    s.setObservedGeneration(generation);
+    List<Condition> conditions = new ArrayList<>();
+    conditions.add(
+        condition(
+            previous,
+            STARTED,
+            row.startedAt() != null,
+            row.startedAt() != null
+                ? "CommandStarted"
+                : phase == SessionPhase.FAILED ? "CouldNotStart" : "Pending",
+            row.startedAt() != null ? null : row.reason(),
+            generation,
+            now));
+    conditions.add(
+        condition(
+            previous,
+            FINISHED,
+            phase.isTerminal(),
+            capitalized(phase.wire()),
+            finishedMessage(row, phase),
+            generation,
+            now));
+    s.setConditions(conditions);
+    return s;
+  }
+
+  /** Whether two statuses say the same (conditions compared without their transition times). */
+  static boolean same(SessionStatus a, SessionStatus b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return a.getPhase() == b.getPhase()
+        && Objects.equals(a.getMachineName(), b.getMachineName())
+        && Objects.equals(a.getStartedAt(), b.getStartedAt())
+        && Objects.equals(a.getEndedAt(), b.getEndedAt())
+        && Objects.equals(a.getExitCode(), b.getExitCode())
+        && Objects.equals(a.getReason(), b.getReason())
+        && Objects.equals(a.getObservedGeneration(), b.getObservedGeneration())
+        && conditionsSay(a).equals(conditionsSay(b));
+  }
+
+  private static List<String> conditionsSay(SessionStatus s) {
+    List<String> out = new ArrayList<>();
+    for (Condition c : s.getConditions() == null ? List.<Condition>of() : s.getConditions()) {
+      out.add(c.getType() + "=" + c.getStatus() + "/" + c.getReason() + "/" + c.getMessage());
+    }
+    return out;
+  }
+
+  private static String finishedMessage(SessionRow row, SessionPhase phase) {
+    if (!phase.isTerminal()) {
+      return null;
+    }
+    if (phase == SessionPhase.FAILED) {
+      return row.reason();
+    }
+    String code = row.exitCode() == null ? "not known yet" : String.valueOf(row.exitCode());
+    return row.reason() == null ? "exit code " + code : "exit code " + code + ": " + row.reason();
+  }
+
+  private static Condition condition(
+      SessionStatus previous,
+      String type,
+      boolean status,
+      String reason,
+      String message,
+      Long generation,
+      Instant now) {
+    String value = status ? "True" : "False";
+    String since = time(now);
+    if (previous != null && previous.getConditions() != null) {
+      for (Condition c : previous.getConditions()) {
+        if (type.equals(c.getType()) && value.equals(c.getStatus())) {
+          since = c.getLastTransitionTime();
+        }
+      }
+    }
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(value)
+        .withReason(reason)
+        .withMessage(message == null ? "" : message)
+        .withLastTransitionTime(since)
+        .withObservedGeneration(generation)
+        .build();
+  }
+
+  private static String capitalized(String s) {
+    return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  }
+
+  static String time(Instant t) {
+    return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+}

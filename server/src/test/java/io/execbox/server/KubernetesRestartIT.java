@@ -1,0 +1,68 @@
+package io.execbox.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.execbox.crds.Session;
+import io.execbox.machines.kubernetes.TestCluster;
+import io.execbox.store.Store;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator restarted in the middle of its reconciles (sessions just created, their Pods being
+ * scheduled, started, or running) converges: every session ends, none is left half-done or doubled,
+ * and a running command's output is all there after the restart.
+ */
+class KubernetesRestartIT {
+  @Test
+  void aRestartMidReconcileConvergesWithoutDuplicates() {
+    TestCluster.assumePodsRun();
+    String ns = TestServer.kubernetesNamespace("execbox-restart");
+    try (TestServer server = TestServer.start(TestServer.kubernetesMode(ns));
+        KubernetesClient kube = TestCluster.client()) {
+      Client c = Client.newAccount(server);
+      // one already running before the restart, the others created right before it
+      String running = c.create(Client.sh("echo before; sleep 4; echo after; exit 5"));
+      c.awaitStatus(running, Duration.ofSeconds(60), "running");
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        ids.add(c.create(Client.sh("echo session-" + "$((" + i + "))" + "; exit 3")));
+      }
+      server.restart();
+      Client again = new Client(server.baseUrl(), c.key, c.accountId);
+
+      Client.Attach a = again.attach(running);
+      assertThat(a.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+      assertThat(a.out()).as("replayed from the Pod's log").isEqualTo("before\nafter\n");
+      assertThat(a.exitCode).isEqualTo(5);
+
+      for (int i = 0; i < ids.size(); i++) {
+        JsonNode s = again.awaitStatus(ids.get(i), Duration.ofSeconds(90), "stopped", "failed");
+        if ("stopped".equals(s.get("status").asText())) {
+          assertThat(s.get("exitCode").asInt()).isEqualTo(3);
+          Client.Attach out = again.attach(ids.get(i));
+          out.awaitClose(Duration.ofSeconds(30));
+          assertThat(out.out()).isEqualTo("session-" + i + "\n");
+        } else {
+          // caught between its attach and its start: its stdin closed with the old process
+          assertThat(s.get("reason").asText()).contains("stdin closed before the command started");
+        }
+      }
+      // nothing doubled: one row, one resource and one machine record per session
+      assertThat(again.get("/v1/sessions?limit=50").json().get("sessions")).hasSize(6);
+      assertThat(kube.resources(Session.class).inNamespace(ns).list().getItems()).hasSize(6);
+      Store store = server.bean(Store.class);
+      for (String id : ids) {
+        assertThat(store.sessions().machine(id).block(Duration.ofSeconds(10))).isNotNull();
+      }
+    } finally {
+      try (KubernetesClient kube = TestCluster.client()) {
+        TestCluster.deleteNamespace(kube, ns);
+      }
+    }
+  }
+}
