@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -25,31 +24,30 @@ import reactor.core.publisher.Flux;
 class ApiRoleConfiguration {
   private static final Logger log = LoggerFactory.getLogger(ApiRoleConfiguration.class);
 
-  /** Makes sure EXECBOX_BOOTSTRAP_KEY exists, in the bootstrap account. */
+  /** The prefix of EXECBOX_BOOTSTRAP_KEY once it exists; null when none is configured. */
+  record BootstrapKey(String prefix) {}
+
+  /**
+   * Makes sure EXECBOX_BOOTSTRAP_KEY exists, in the bootstrap account, while the context is being
+   * built: before the web server takes its first request, so that a script that waits for {@code
+   * /health} and then uses the key never gets a 401.
+   */
   @Bean
-  ApplicationRunner bootstrapKey(
-      Store store,
-      @Value("${execbox.bootstrap-key:}") String key,
-      @Value("${execbox.max-active-sessions:10}") int maxActive) {
-    if (key != null && !key.isBlank() && !ApiKeys.wellFormed(key)) {
+  BootstrapKey bootstrapKey(Store store, @Value("${execbox.bootstrap-key:}") String key) {
+    if (key == null || key.isBlank()) {
+      return new BootstrapKey(null);
+    }
+    if (!ApiKeys.wellFormed(key)) {
       throw new ConfigurationException(
           "EXECBOX_BOOTSTRAP_KEY must be sk_ followed by at least 32 characters from A-Z a-z 0-9 _ -");
     }
-    return args -> {
-      if (key == null || key.isBlank()) {
-        return;
-      }
-      store
-          .accounts()
-          .ensureKey(
-              "acct_bootstrap",
-              "bootstrap",
-              "key_bootstrap",
-              ApiKeys.hash(key),
-              ApiKeys.prefix(key))
-          .block(Duration.ofSeconds(30));
-      log.info("bootstrap key {}… is ready", ApiKeys.prefix(key));
-    };
+    store
+        .accounts()
+        .ensureKey(
+            "acct_bootstrap", "bootstrap", "key_bootstrap", ApiKeys.hash(key), ApiKeys.prefix(key))
+        .block(Duration.ofSeconds(30));
+    log.info("bootstrap key {}… is ready", ApiKeys.prefix(key));
+    return new BootstrapKey(ApiKeys.prefix(key));
   }
 
   @Bean(destroyMethod = "dispose")
