@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.crd.generator.annotation.SchemaSwap;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -33,6 +34,7 @@ public class Session extends CustomResource<SessionSpec, SessionStatus> implemen
   public static final String VERSION = "v1alpha1";
 
   @Override
+  @Required
   @JsonPropertyDescription(
       "The session to run: one command in one image, with limits and a deadline (the create request"
           + " of the execbox API).")

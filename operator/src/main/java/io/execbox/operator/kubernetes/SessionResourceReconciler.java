@@ -127,6 +127,16 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
           context);
       return UpdateControl.noUpdate();
     }
+    if (resource.getSpec() == null) {
+      // the CRD requires a spec; a resource without one got in under an older CRD
+      event(
+          resource,
+          "Warning",
+          "InvalidSpec",
+          "a Session needs a spec; this one is not run",
+          context);
+      return UpdateControl.noUpdate();
+    }
     boolean stopAsked =
         resource.getMetadata().getAnnotations() != null
             && resource.getMetadata().getAnnotations().containsKey(STOP_ANNOTATION);
