@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -72,6 +73,15 @@ class KubernetesControlPlaneIT {
     assertRejected(s -> s.setFiles(List.of(new FileSpec("/a.txt", "x", "rot13"))), "encoding");
     assertRejected(s -> s.setPorts(List.of(new PortSpec(8080, "sctp"))), "protocol");
     assertRejected(s -> s.setSetup(List.of("pip install x")), "setup");
+    Session noSpec = resource(SessionIds.newId(), "true");
+    noSpec.setSpec(null);
+    assertThatThrownBy(() -> kube.resource(noSpec).create())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(422);
+              assertThat(e.getMessage()).contains("spec");
+            });
   }
 
   private void assertRejected(Consumer<SessionSpec> breakIt, String field) {
@@ -216,14 +226,37 @@ class KubernetesControlPlaneIT {
   @Test
   void anOperatorRestartedMidReconcileConvergesWithOneRowPodAndMachinePerSession() {
     String ns = TestServer.kubernetesNamespace("execbox-cp-restart");
-    TestServer restarting = TestServer.start(TestServer.kubernetesMode(ns));
+    Map<String, Object> props = new HashMap<>(TestServer.kubernetesMode(ns));
+    props.put("spring.main.sources", CrashAfterCreate.class.getName());
+    TestServer restarting = TestServer.start(props);
     try {
       Client c = Client.newAccount(restarting);
       List<String> ids = new ArrayList<>();
-      for (int i = 0; i < 10; i++) { // the account's limit of active sessions
+      // one session's reconcile is held just after its Pod was created, before the machine is
+      // recorded: the point where a dying operator leaves the most behind
+      String held =
+          c.create(
+              "{\"image\":\""
+                  + TestServer.IMAGE
+                  + "\",\"command\":[\"sleep\",\"60\"],\"env\":{\""
+                  + CrashAfterCreate.MARK
+                  + "\":\"1\"}}");
+      ids.add(held);
+      for (int i = 1; i < 10; i++) { // the account's limit of active sessions
         ids.add(c.create(Client.sh("sleep 60")));
       }
-      // the operator stops while its first reconciles of these are under way
+      try {
+        assertThat(CrashAfterCreate.created(held).await(WAIT.toSeconds(), TimeUnit.SECONDS))
+            .as("the held session's Pod was created")
+            .isTrue();
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      assertThat(podsIn(ns, held)).as("its Pod exists").hasSize(1);
+      assertThat(restarting.bean(Store.class).sessions().machine(held).block(WAIT))
+          .as("its machine is not recorded yet")
+          .isNull();
+      // the operator stops while that reconcile, and likely others, are under way
       restarting.restart();
       Client again = new Client(restarting.baseUrl(), c.key, c.accountId);
       for (String id : ids) {
@@ -251,6 +284,7 @@ class KubernetesControlPlaneIT {
                   .collect(Collectors.toSet()))
           .hasSize(10);
     } finally {
+      CrashAfterCreate.releaseAll();
       restarting.close();
       TestCluster.deleteNamespace(kube, ns);
     }

@@ -145,7 +145,9 @@ class KubernetesModeIT {
       row = store.sessions().findById(id).block(WAIT);
     }
     assertThat(row).isNotNull();
-    assertThat(row.accountId()).isEqualTo("acct_kubernetes");
+    assertThat(row.accountId())
+        .as("the account configured for the namespace (EXECBOX_KUBERNETES_NAMESPACE_ACCOUNTS)")
+        .isEqualTo(TestServer.KUBECTL_ACCOUNT);
     assertThat(row.exitCode()).isEqualTo(9);
     // its output is kept like any session's
     assertThat(store.sessions().loadOutput(id).collectList().block(WAIT))
@@ -169,6 +171,7 @@ class KubernetesModeIT {
   void deletingTheResourceKillsThePodAndFinishesTheRowBeforeTheFinalizerGoes() {
     String id = c.create(Client.sh("sleep 120"));
     c.awaitStatus(id, WAIT, "running");
+    Client.sleep(500); // a run long enough to show in the usage
     assertThat(resource(id).getMetadata().getFinalizers()).contains("execbox.io/finalizer");
     kube.resources(Session.class)
         .inNamespace(namespace)
@@ -185,7 +188,10 @@ class KubernetesModeIT {
     assertThat(row.get("status").asText()).isEqualTo("killed");
     assertThat(row.get("exitCode").asInt()).isEqualTo(137);
     SessionRow stored = server.bean(Store.class).sessions().findById(id).block(WAIT);
-    assertThat(stored.reconcileAt()).as("finished: usage recorded").isNull();
+    assertThat(stored.reconcileAt()).as("finished").isNull();
+    JsonNode usage = c.get("/v1/account/usage").json();
+    assertThat(usage.get("activeSessions").asInt()).isZero();
+    assertThat(usage.get("wallSeconds").asDouble()).as("usage recorded").isGreaterThan(0.4);
   }
 
   @Test

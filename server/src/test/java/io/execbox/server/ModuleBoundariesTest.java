@@ -82,6 +82,24 @@ class ModuleBoundariesTest {
   }
 
   @Test
+  void nothingInTheOperatorSleeps() {
+    // reconciles return and are rescheduled or woken by events (STYLE.md); a sleep would hold a
+    // reconciler thread and hide a missed event
+    noClasses()
+        .that()
+        .resideInAPackage("io.execbox.operator..")
+        .should()
+        .callMethod(Thread.class, "sleep", long.class)
+        .orShould()
+        .callMethod(Thread.class, "sleep", long.class, int.class)
+        .orShould()
+        .callMethod(java.util.concurrent.TimeUnit.class, "sleep", long.class)
+        .orShould()
+        .callMethod(java.util.concurrent.locks.LockSupport.class, "parkNanos", long.class)
+        .check(classes);
+  }
+
+  @Test
   void crdsDependOnNothingOfOurs() {
     noClasses()
         .that()

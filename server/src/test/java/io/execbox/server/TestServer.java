@@ -45,11 +45,19 @@ public final class TestServer implements AutoCloseable {
    * reconciled by the operator into Pods, in a namespace of their own; skips the test when there is
    * no node.
    */
+  /** The account of Sessions applied with kubectl in the shared kubernetes server's namespace. */
+  public static final String KUBECTL_ACCOUNT = "acct_kubectl_team";
+
   public static synchronized TestServer kubernetes() {
     if (kubernetes == null) {
       TestCluster.assumePodsRun();
       String namespace = kubernetesNamespace("execbox-e2e");
-      kubernetes = start(kubernetesMode(namespace));
+      Map<String, Object> config = new HashMap<>(kubernetesMode(namespace));
+      // Sessions applied with kubectl in this namespace go to its own account (KubernetesModeIT)
+      config.put(
+          "execbox.kubernetes.namespace-accounts",
+          "elsewhere=acct_elsewhere," + namespace + "=" + KUBECTL_ACCOUNT);
+      kubernetes = start(config);
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(

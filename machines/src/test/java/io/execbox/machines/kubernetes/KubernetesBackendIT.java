@@ -80,11 +80,17 @@ class KubernetesBackendIT {
   static final Map<String, IoChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
 
   static Observation awaitState(String sessionId, MachineState state) throws InterruptedException {
-    long until = System.nanoTime() + WAIT.toNanos();
-    Observation obs = backend.observe(sessionId);
+    return awaitState(backend, sessionId, state, WAIT);
+  }
+
+  static Observation awaitState(
+      KubernetesBackend on, String sessionId, MachineState state, Duration wait)
+      throws InterruptedException {
+    long until = System.nanoTime() + wait.toNanos();
+    Observation obs = on.observe(sessionId);
     while (obs.state() != state && System.nanoTime() < until) {
       Thread.sleep(50);
-      obs = backend.observe(sessionId);
+      obs = on.observe(sessionId);
     }
     assertThat(obs.state())
         .as("state of " + sessionId + " (" + obs.reason() + ")")
@@ -268,6 +274,125 @@ class KubernetesBackendIT {
     startAttached(bad, out);
     Observation notFound = awaitState(bad.sessionId(), MachineState.BROKEN);
     assertThat(notFound.reason()).isEqualTo("command not found: /no/such/binary");
+  }
+
+  @Test
+  void eachNetworkModeHasItsPolicyOnTheClusterAndAnExposedSessionItsService() throws Exception {
+    SessionSpec none = spec("sh", "-c", "echo isolated");
+    none.setNetwork(io.execbox.crds.NetworkMode.NONE);
+    MachineSpec n = machine(none);
+    Collector noneOut = new Collector();
+    MachineRef noneRef = startAttached(n, noneOut);
+    SessionSpec exposed = spec("sh", "-c", "sleep 300");
+    exposed.setNetwork(io.execbox.crds.NetworkMode.EXPOSED);
+    exposed.setPorts(List.of(new io.execbox.crds.PortSpec(8080, null)));
+    MachineSpec e = machine(exposed);
+    MachineRef exposedRef = startAttached(e, new Collector());
+    Observation running = awaitState(e.sessionId(), MachineState.RUNNING);
+    assertThat(running.ports())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.containerPort()).isEqualTo(8080);
+              assertThat(p.protocol()).isEqualTo("tcp");
+              assertThat(p.host()).isEqualTo(exposedRef.name() + "." + namespace + ".svc");
+              assertThat(p.hostPort()).isEqualTo(8080);
+            });
+
+    var policies = client.network().v1().networkPolicies().inNamespace(namespace);
+    var denyAll = policies.withName("execbox-network-none").get();
+    assertThat(denyAll).as("the none policy").isNotNull();
+    assertThat(denyAll.getSpec().getPolicyTypes()).containsExactly("Egress");
+    assertThat(denyAll.getSpec().getEgress()).as("no egress rule: all egress denied").isEmpty();
+    Pod nonePod = client.pods().inNamespace(namespace).withName(noneRef.name()).get();
+    assertThat(nonePod.getMetadata().getLabels())
+        .containsAllEntriesOf(denyAll.getSpec().getPodSelector().getMatchLabels());
+
+    var egress = policies.withName("execbox-network-exposed").get();
+    assertThat(egress).as("the exposed policy").isNotNull();
+    assertThat(egress.getSpec().getEgress().get(0).getTo().get(0).getIpBlock().getExcept())
+        .contains("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16");
+    Pod exposedPod = client.pods().inNamespace(namespace).withName(exposedRef.name()).get();
+    assertThat(exposedPod.getMetadata().getLabels())
+        .containsAllEntriesOf(egress.getSpec().getPodSelector().getMatchLabels())
+        .doesNotContainEntry(PodSpecs.NETWORK_LABEL, "none");
+
+    var service = client.services().inNamespace(namespace).withName(exposedRef.name()).get();
+    assertThat(service).as("the exposed session's Service").isNotNull();
+    assertThat(exposedPod.getMetadata().getLabels())
+        .containsAllEntriesOf(service.getSpec().getSelector());
+    assertThat(service.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getPort()).isEqualTo(8080);
+              assertThat(p.getTargetPort().getIntVal()).isEqualTo(8080);
+              assertThat(p.getProtocol()).isEqualTo("TCP");
+            });
+    assertThat(client.services().inNamespace(namespace).withName(noneRef.name()).get())
+        .as("no Service for a session that is not exposed")
+        .isNull();
+
+    assertThat(backend.awaitExit(noneRef, WAIT)).isEqualTo(0);
+    noneOut.awaitEnd();
+    assertThat(noneOut.stdout()).isEqualTo("isolated\n");
+    backend.kill(exposedRef);
+    assertThat(backend.awaitExit(exposedRef, WAIT)).isEqualTo(137);
+    backend.destroy(e.sessionId());
+    backend.destroy(n.sessionId());
+    assertThat(client.services().inNamespace(namespace).withName(exposedRef.name()).get())
+        .as("the Service goes with its session")
+        .isNull();
+  }
+
+  @Test
+  void aPodThatCanNeverStartIsBrokenWithTheKubeletsReasonWithinSeconds() throws Exception {
+    // pull policy Never, and Pods that request all of the CPU they may use
+    try (KubernetesBackend strict =
+        new KubernetesBackend(
+                client,
+                new PodOptions(namespace, "Never", "inst_k8s_it_strict", true, 100, null),
+                Duration.ofSeconds(2))
+            .start()) {
+      SessionSpec absent = spec("true");
+      absent.setImage("localhost/execbox-test/never-pulled:1");
+      MachineSpec neverPulled = machine(absent);
+      SessionSpec huge = spec("true");
+      io.execbox.crds.ResourceSpec r = new io.execbox.crds.ResourceSpec();
+      r.setCpuMillis(8000);
+      huge.setResources(r);
+      // 8 CPUs requested of a 2-core node
+      MachineSpec tooBig = new MachineSpec(SessionIds.newId(), "acct_k8s_it", huge, 8000, 128);
+      strict.create(neverPulled);
+      strict.create(tooBig);
+      Duration seconds = Duration.ofSeconds(15);
+      assertThat(awaitState(strict, neverPulled.sessionId(), MachineState.BROKEN, seconds).reason())
+          .startsWith("ErrImageNeverPull");
+      assertThat(awaitState(strict, tooBig.sessionId(), MachineState.BROKEN, seconds).reason())
+          .startsWith("Unschedulable");
+      strict.destroy(neverPulled.sessionId());
+      strict.destroy(tooBig.sessionId());
+    }
+  }
+
+  @Test
+  void theKubeletsOwnDeadlineKillsWith137() throws Exception {
+    // the lifecycle normally kills at the session's deadline; the Pod's activeDeadlineSeconds, a
+    // few seconds later, is the backstop that holds even when no operator is there
+    SessionSpec s = spec("sh", "-c", "echo started; sleep 300");
+    io.execbox.crds.ResourceSpec r = new io.execbox.crds.ResourceSpec();
+    r.setTimeoutMs(1000);
+    s.setResources(r);
+    MachineSpec m = machine(s);
+    Collector out = new Collector();
+    MachineRef ref = startAttached(m, out);
+    Pod pod = client.pods().inNamespace(namespace).withName(ref.name()).get();
+    assertThat(pod.getSpec().getActiveDeadlineSeconds()).isEqualTo(6L);
+    Observation killed = awaitState(m.sessionId(), MachineState.EXITED);
+    assertThat(killed.exitCode()).isEqualTo(137);
+    assertThat(killed.reason()).isEqualTo("DeadlineExceeded");
+    assertThat(out.stdout()).isEqualTo("started\n");
+    backend.destroy(m.sessionId());
   }
 
   @Test
