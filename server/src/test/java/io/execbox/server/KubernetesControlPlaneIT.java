@@ -141,19 +141,10 @@ class KubernetesControlPlaneIT {
   @Test
   void whenTheRowIsNotCommittedTheResourceWrittenForItGoesToo() {
     String ns = TestServer.kubernetesNamespace("execbox-cp-commit");
-    Map<String, Object> props = new HashMap<>(TestServer.kubernetesMode(ns));
-    props.put("spring.main.sources", FailingCommit.class.getName());
-    TestServer failing = TestServer.start(props);
+    TestServer failing = withWiring(ns, FailingCommit.class);
     try {
       Client c = Client.newAccount(failing);
-      Client.Response r =
-          c.post(
-              "/v1/sessions",
-              "{\"image\":\""
-                  + TestServer.IMAGE
-                  + "\",\"command\":[\"sleep\",\"60\"],\"env\":{\""
-                  + FailingCommit.MARK
-                  + "\":\"1\"}}");
+      Client.Response r = c.post("/v1/sessions", sleepMarked(FailingCommit.MARK));
       assertThat(r.status()).as(r.text()).isEqualTo(503);
       assertThat(r.json().get("detail").asText()).contains("database");
       assertThat(c.get("/v1/sessions").json().get("sessions")).isEmpty();
@@ -226,21 +217,13 @@ class KubernetesControlPlaneIT {
   @Test
   void anOperatorRestartedMidReconcileConvergesWithOneRowPodAndMachinePerSession() {
     String ns = TestServer.kubernetesNamespace("execbox-cp-restart");
-    Map<String, Object> props = new HashMap<>(TestServer.kubernetesMode(ns));
-    props.put("spring.main.sources", CrashAfterCreate.class.getName());
-    TestServer restarting = TestServer.start(props);
+    TestServer restarting = withWiring(ns, CrashAfterCreate.class);
     try {
       Client c = Client.newAccount(restarting);
       List<String> ids = new ArrayList<>();
       // one session's reconcile is held just after its Pod was created, before the machine is
       // recorded: the point where a dying operator leaves the most behind
-      String held =
-          c.create(
-              "{\"image\":\""
-                  + TestServer.IMAGE
-                  + "\",\"command\":[\"sleep\",\"60\"],\"env\":{\""
-                  + CrashAfterCreate.MARK
-                  + "\":\"1\"}}");
+      String held = c.create(sleepMarked(CrashAfterCreate.MARK));
       ids.add(held);
       for (int i = 1; i < 10; i++) { // the account's limit of active sessions
         ids.add(c.create(Client.sh("sleep 60")));
@@ -288,6 +271,24 @@ class KubernetesControlPlaneIT {
       restarting.close();
       TestCluster.deleteNamespace(kube, ns);
     }
+  }
+
+  /** A kubernetes-mode server on {@code ns} with test wiring added to its context. */
+  private static TestServer withWiring(String ns, Class<?> wiring) {
+    Map<String, Object> props = new HashMap<>(TestServer.kubernetesMode(ns));
+    props.put("spring.main.sources", wiring.getName());
+    return TestServer.start(props);
+  }
+
+  /**
+   * A create request for {@code sleep 60} whose env carries {@code mark}, which wiring looks for.
+   */
+  private static String sleepMarked(String mark) {
+    return "{\"image\":\""
+        + TestServer.IMAGE
+        + "\",\"command\":[\"sleep\",\"60\"],\"env\":{\""
+        + mark
+        + "\":\"1\"}}";
   }
 
   private Session resource(String id, String... command) {

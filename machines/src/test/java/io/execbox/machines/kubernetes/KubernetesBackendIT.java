@@ -202,6 +202,36 @@ class KubernetesBackendIT {
   }
 
   @Test
+  void outputPastTheKubeletsLogRotationEndsWithAnErrorNeverWithWrongBytes() throws Exception {
+    // After stdin-close the rest comes from the Pod's log. The kubelet rotates a container's log
+    // past containerLogMaxSize (10 MiB by default, as here) at its next check, every 10 s, and the
+    // log subresource then serves only the new file: it no longer begins with what was delivered.
+    Collector out = new Collector();
+    MachineSpec m =
+        machine(
+            spec(
+                "sh",
+                "-c",
+                "read l; echo got:$l; sleep 1; head -c 11534336 /dev/zero | tr '\\0' x;"
+                    + " sleep 15; echo end"));
+    startAttached(m, out);
+    IoChannel channel = channels.get(m.sessionId());
+    channel.writeStdin("go\n".getBytes(StandardCharsets.UTF_8));
+    long until = System.nanoTime() + WAIT.toNanos();
+    while (!out.stdout().equals("got:go\n") && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    assertThat(out.stdout()).as("live over the attach").isEqualTo("got:go\n");
+    channel.closeStdin();
+    assertThat(out.ended.await(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(out.error)
+        .as("the stream ends with an error")
+        .hasMessageContaining("could not be read back from the log");
+    assertThat(out.stdout()).as("nothing from the rotated log").isEqualTo("got:go\n");
+    backend.destroy(m.sessionId());
+  }
+
+  @Test
   void envWorkDirAndFilesBesideTheImagesOwnFiles() throws Exception {
     SessionSpec s = spec("sh", "-c", "pwd; echo $GREETING; cat /etc/extra.conf; ls /etc/passwd");
     s.setEnv(Map.of("GREETING", "hello"));
