@@ -144,7 +144,7 @@ class KubernetesControlPlaneIT {
     TestServer failing = withWiring(ns, FailingCommit.class);
     try {
       Client c = Client.newAccount(failing);
-      Client.Response r = c.post("/v1/sessions", sleepMarked(FailingCommit.MARK));
+      Client.Response r = c.post("/v1/sessions", sleepMarked(FailingCommit.MARK, "1"));
       assertThat(r.status()).as(r.text()).isEqualTo(503);
       assertThat(r.json().get("detail").asText()).contains("database");
       assertThat(c.get("/v1/sessions").json().get("sessions")).isEmpty();
@@ -217,19 +217,19 @@ class KubernetesControlPlaneIT {
   @Test
   void anOperatorRestartedMidReconcileConvergesWithOneRowPodAndMachinePerSession() {
     String ns = TestServer.kubernetesNamespace("execbox-cp-restart");
-    TestServer restarting = withWiring(ns, CrashAfterCreate.class);
+    TestServer restarting = withWiring(ns, CrashPoints.class);
+    Client c = Client.newAccount(restarting);
+    // one session's reconcile is held just after its Pod was created, before the machine is
+    // recorded: the point where a dying operator leaves the most behind
+    String held = c.create(sleepMarked(CrashPoints.MARK, CrashPoints.AFTER_CREATE));
     try {
-      Client c = Client.newAccount(restarting);
       List<String> ids = new ArrayList<>();
-      // one session's reconcile is held just after its Pod was created, before the machine is
-      // recorded: the point where a dying operator leaves the most behind
-      String held = c.create(sleepMarked(CrashAfterCreate.MARK));
       ids.add(held);
       for (int i = 1; i < 10; i++) { // the account's limit of active sessions
         ids.add(c.create(Client.sh("sleep 60")));
       }
       try {
-        assertThat(CrashAfterCreate.created(held).await(WAIT.toSeconds(), TimeUnit.SECONDS))
+        assertThat(CrashPoints.reached(held).await(WAIT.toSeconds(), TimeUnit.SECONDS))
             .as("the held session's Pod was created")
             .isTrue();
       } catch (InterruptedException e) {
@@ -267,28 +267,28 @@ class KubernetesControlPlaneIT {
                   .collect(Collectors.toSet()))
           .hasSize(10);
     } finally {
-      CrashAfterCreate.releaseAll();
+      CrashPoints.release(held);
       restarting.close();
       TestCluster.deleteNamespace(kube, ns);
     }
   }
 
   /** A kubernetes-mode server on {@code ns} with test wiring added to its context. */
-  private static TestServer withWiring(String ns, Class<?> wiring) {
+  static TestServer withWiring(String ns, Class<?> wiring) {
     Map<String, Object> props = new HashMap<>(TestServer.kubernetesMode(ns));
     props.put("spring.main.sources", wiring.getName());
     return TestServer.start(props);
   }
 
-  /**
-   * A create request for {@code sleep 60} whose env carries {@code mark}, which wiring looks for.
-   */
-  private static String sleepMarked(String mark) {
+  /** A create request for {@code sleep 60} whose env has the variable test wiring looks for. */
+  static String sleepMarked(String variable, String value) {
     return "{\"image\":\""
         + TestServer.IMAGE
         + "\",\"command\":[\"sleep\",\"60\"],\"env\":{\""
-        + mark
-        + "\":\"1\"}}";
+        + variable
+        + "\":\""
+        + value
+        + "\"}}";
   }
 
   private Session resource(String id, String... command) {

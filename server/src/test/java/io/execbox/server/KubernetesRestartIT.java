@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,6 +59,40 @@ class KubernetesRestartIT {
       Store store = server.bean(Store.class);
       for (String id : ids) {
         assertThat(store.sessions().machine(id).block(Duration.ofSeconds(10))).isNotNull();
+      }
+    } finally {
+      try (KubernetesClient kube = TestCluster.client()) {
+        TestCluster.deleteNamespace(kube, ns);
+      }
+    }
+  }
+
+  @Test
+  void aRestartBetweenTheAttachAndTheStartFailsTheSessionRatherThanRunItWithoutItsStdin()
+      throws Exception {
+    TestCluster.assumePodsRun();
+    String ns = TestServer.kubernetesNamespace("execbox-gate");
+    // the operator stops with the session's Pod attached and its command still held by the gate
+    try (TestServer server = KubernetesControlPlaneIT.withWiring(ns, CrashPoints.class)) {
+      Client c = Client.newAccount(server);
+      String id =
+          c.create(
+              KubernetesControlPlaneIT.sleepMarked(CrashPoints.MARK, CrashPoints.BEFORE_START));
+      try {
+        assertThat(CrashPoints.reached(id).await(60, TimeUnit.SECONDS))
+            .as("attached, the command not yet released")
+            .isTrue();
+        server.restart();
+        Client again = new Client(server.baseUrl(), c.key, c.accountId);
+        JsonNode s = again.awaitStatus(id, Duration.ofSeconds(60), "failed", "running", "stopped");
+        assertThat(s.get("status").asText()).isEqualTo("failed");
+        assertThat(s.get("reason").asText()).contains("stdin closed before the command started");
+        Client.Attach a = again.attach(id);
+        assertThat(a.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+        assertThat(a.out()).as("the command never ran").isEmpty();
+        assertThat(a.errors).anyMatch(e -> e.contains("stdin closed before the command started"));
+      } finally {
+        CrashPoints.release(id);
       }
     } finally {
       try (KubernetesClient kube = TestCluster.client()) {
