@@ -77,6 +77,15 @@ class KubernetesBackendIT {
     return ref;
   }
 
+  /** Waits until the output so far is exactly {@code expected}, live over the attach. */
+  static void awaitStdout(Collector out, String expected) throws InterruptedException {
+    long until = System.nanoTime() + WAIT.toNanos();
+    while (!out.stdout().equals(expected) && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    assertThat(out.stdout()).as("live over the attach").isEqualTo(expected);
+  }
+
   static final Map<String, IoChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
 
   static Observation awaitState(String sessionId, MachineState state) throws InterruptedException {
@@ -186,11 +195,7 @@ class KubernetesBackendIT {
     MachineRef ref = startAttached(m, out);
     IoChannel channel = channels.get(m.sessionId());
     channel.writeStdin("line1\nline2\n".getBytes(StandardCharsets.UTF_8));
-    long until = System.nanoTime() + WAIT.toNanos();
-    while (!out.stdout().equals("line1\nline2\n") && System.nanoTime() < until) {
-      Thread.sleep(20);
-    }
-    assertThat(out.stdout()).as("echoed live over the attach").isEqualTo("line1\nline2\n");
+    awaitStdout(out, "line1\nline2\n");
     channel.closeStdin();
     assertThat(channel.stdinOpen()).isFalse();
     out.awaitEnd();
@@ -217,11 +222,7 @@ class KubernetesBackendIT {
     startAttached(m, out);
     IoChannel channel = channels.get(m.sessionId());
     channel.writeStdin("go\n".getBytes(StandardCharsets.UTF_8));
-    long until = System.nanoTime() + WAIT.toNanos();
-    while (!out.stdout().equals("got:go\n") && System.nanoTime() < until) {
-      Thread.sleep(20);
-    }
-    assertThat(out.stdout()).as("live over the attach").isEqualTo("got:go\n");
+    awaitStdout(out, "got:go\n");
     channel.closeStdin();
     assertThat(out.ended.await(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     assertThat(out.error)
