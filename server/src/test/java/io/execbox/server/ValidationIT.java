@@ -75,6 +75,15 @@ class ValidationIT {
             "/v1/sessions",
             "{\"image\":\"x\",\"files\":[{\"path\":\"/a\",\"content\":\"!!\",\"encoding\":\"base64\"}]}"),
         422);
+    // a control character in a path (the Session CRD's pattern refuses a newline too)
+    JsonNode newline =
+        problem(
+            c.post(
+                "/v1/sessions",
+                "{\"image\":\"x\",\"files\":[{\"path\":\"/a\\nb\",\"content\":\"x\"}]}"),
+            422);
+    assertThat(newline.get("errors").get(0).get("location").asText())
+        .isEqualTo("body.files[0].path");
     problem(c.post("/v1/sessions", "{\"image\":\"x\",\"network\":\"exposed\"}"), 422);
     problem(c.post("/v1/sessions", "{\"image\":\"x\",\"ports\":[{\"container\":80}]}"), 422);
     JsonNode setup =

@@ -7,12 +7,15 @@ import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionSpec;
 import io.execbox.store.SessionRow;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -110,8 +113,29 @@ public final class KubernetesSessionObjects implements SessionObjects {
         });
   }
 
-  private static ApiException refused(String what, KubernetesClientException e) {
+  /**
+   * The apiserver's refusal as the client's problem: a Session its schema rejects (422, 400) is the
+   * client's bad input, not an outage to retry; anything else is 503.
+   */
+  static ApiException refused(String what, KubernetesClientException e) {
     String why = e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage();
+    if (e.getCode() == 422 || e.getCode() == 400) {
+      List<ApiException.FieldError> errors = new ArrayList<>();
+      if (e.getStatus() != null && e.getStatus().getDetails() != null) {
+        for (StatusCause c : e.getStatus().getDetails().getCauses()) {
+          String field = c.getField() == null ? "" : c.getField();
+          errors.add(
+              new ApiException.FieldError(
+                  "the cluster refused it: " + c.getMessage(),
+                  field.startsWith("spec.") ? "body." + field.substring(5) : "body",
+                  null));
+        }
+      }
+      if (errors.isEmpty()) {
+        errors.add(new ApiException.FieldError("the cluster refused it: " + why, "body", null));
+      }
+      return ApiException.invalid(errors);
+    }
     return ApiException.unavailable("cannot " + what + ": " + why);
   }
 

@@ -247,7 +247,9 @@ public final class SessionRequestValidator {
       if (path == null || !path.isTextual() || !validPath(path.asText())) {
         errors.add(
             new FieldError(
-                "path must be an absolute file path without '..'", at + ".path", value(path)));
+                "path must be an absolute file path without '..' or control characters",
+                at + ".path",
+                value(path)));
       }
       JsonNode content = f.get("content");
       if (content == null || !content.isTextual()) {
@@ -268,7 +270,10 @@ public final class SessionRequestValidator {
   }
 
   static boolean validPath(String p) {
-    if (!p.startsWith("/") || p.endsWith("/") || p.length() > 1024 || p.indexOf('\0') >= 0) {
+    if (!p.startsWith("/")
+        || p.endsWith("/")
+        || p.length() > 1024
+        || p.chars().anyMatch(Character::isISOControl)) {
       return false;
     }
     for (String part : p.substring(1).split("/", -1)) {
