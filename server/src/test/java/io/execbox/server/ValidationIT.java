@@ -90,6 +90,25 @@ class ValidationIT {
         problem(c.post("/v1/sessions", "{\"image\":\"x\",\"setup\":[\"pip install x\"]}"), 422);
     assertThat(setup.get("errors").get(0).get("message").asText()).contains("not supported");
     problem(c.post("/v1/sessions", "{\"image\":\"x\",\"env\":{\"A=B\":\"x\"}}"), 422);
+    // what a Pod could not hold twice (nor a container, sensibly): the same port or path
+    JsonNode twicePort =
+        problem(
+            c.post(
+                "/v1/sessions",
+                "{\"image\":\"x\",\"network\":\"exposed\",\"ports\":[{\"container\":80},"
+                    + "{\"container\":80,\"protocol\":\"tcp\"},{\"container\":80,\"protocol\":\"udp\"}]}"),
+            422);
+    assertThat(twicePort.get("errors")).hasSize(1);
+    assertThat(twicePort.get("errors").get(0).get("location").asText()).isEqualTo("body.ports[1]");
+    JsonNode twicePath =
+        problem(
+            c.post(
+                "/v1/sessions",
+                "{\"image\":\"x\",\"files\":[{\"path\":\"/a\",\"content\":\"1\"},"
+                    + "{\"path\":\"/a\",\"content\":\"2\"}]}"),
+            422);
+    assertThat(twicePath.get("errors").get(0).get("location").asText())
+        .isEqualTo("body.files[1].path");
   }
 
   @Test

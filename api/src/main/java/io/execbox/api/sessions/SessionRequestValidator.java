@@ -5,9 +5,11 @@ import io.execbox.api.problem.ApiException.FieldError;
 import io.execbox.crds.ResourceSpec;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -204,6 +206,7 @@ public final class SessionRequestValidator {
     if (ports.size() == 0 && "exposed".equals(network)) {
       errors.add(new FieldError("network exposed needs at least one port", "body.ports", null));
     }
+    Set<String> seen = new HashSet<>();
     for (int i = 0; i < ports.size(); i++) {
       JsonNode p = ports.get(i);
       String at = "body.ports[" + i + "]";
@@ -222,6 +225,10 @@ public final class SessionRequestValidator {
           || present(proto) && !proto.isTextual()) {
         errors.add(new FieldError("protocol must be tcp or udp", at + ".protocol", value(proto)));
       }
+      String key = (c == null ? "" : c.asText()) + "/" + (present(proto) ? proto.asText() : "tcp");
+      if (c != null && !seen.add(key)) {
+        errors.add(new FieldError("each port is published once", at, value(p)));
+      }
     }
   }
 
@@ -236,6 +243,7 @@ public final class SessionRequestValidator {
     if (files.size() > MAX_FILES) {
       errors.add(new FieldError("at most " + MAX_FILES + " files", "body.files", null));
     }
+    Set<String> paths = new HashSet<>();
     for (int i = 0; i < files.size(); i++) {
       JsonNode f = files.get(i);
       String at = "body.files[" + i + "]";
@@ -250,6 +258,8 @@ public final class SessionRequestValidator {
                 "path must be an absolute file path without '..' or control characters",
                 at + ".path",
                 value(path)));
+      } else if (!paths.add(path.asText())) {
+        errors.add(new FieldError("each path is written once", at + ".path", value(path)));
       }
       JsonNode content = f.get("content");
       if (content == null || !content.isTextual()) {
