@@ -24,8 +24,8 @@ import reactor.core.publisher.Flux;
 class ApiRoleConfiguration {
   private static final Logger log = LoggerFactory.getLogger(ApiRoleConfiguration.class);
 
-  /** The prefix of EXECBOX_BOOTSTRAP_KEY once it exists; null when none is configured. */
-  record BootstrapKey(String prefix) {}
+  /** Made once EXECBOX_BOOTSTRAP_KEY exists (or none is configured). */
+  record BootstrapKey() {}
 
   /**
    * Makes sure EXECBOX_BOOTSTRAP_KEY exists, in the bootstrap account, while the context is being
@@ -35,7 +35,7 @@ class ApiRoleConfiguration {
   @Bean
   BootstrapKey bootstrapKey(Store store, @Value("${execbox.bootstrap-key:}") String key) {
     if (key == null || key.isBlank()) {
-      return new BootstrapKey(null);
+      return new BootstrapKey();
     }
     if (!ApiKeys.wellFormed(key)) {
       throw new ConfigurationException(
@@ -47,7 +47,7 @@ class ApiRoleConfiguration {
             "acct_bootstrap", "bootstrap", "key_bootstrap", ApiKeys.hash(key), ApiKeys.prefix(key))
         .block(Duration.ofSeconds(30));
     log.info("bootstrap key {}… is ready", ApiKeys.prefix(key));
-    return new BootstrapKey(ApiKeys.prefix(key));
+    return new BootstrapKey();
   }
 
   @Bean(destroyMethod = "dispose")

@@ -128,6 +128,19 @@ public final class Client {
         + "]}";
   }
 
+  /**
+   * A session spec running {@code sleep 60} whose env has {@code variable} (test wiring's mark).
+   */
+  static String sleepWithEnv(String variable, String value) {
+    return "{\"image\":\""
+        + TestServer.IMAGE
+        + "\",\"command\":[\"sleep\",\"60\"],\"env\":{"
+        + quote(variable)
+        + ":"
+        + quote(value)
+        + "}}";
+  }
+
   static String quote(String s) {
     try {
       return JSON.writeValueAsString(s);

@@ -8,7 +8,6 @@ import io.execbox.crds.Session;
 import io.execbox.machines.kubernetes.TestCluster;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -21,8 +20,6 @@ import org.junit.jupiter.api.Test;
  * Helm would leave it alone, so the test skips.
  */
 class HelmCrdIT {
-  static final Path CHART = Path.of("..", "helm", "execbox");
-
   @Test
   void helmInstallsTheSessionCrdFromTheChart() throws Exception {
     Path kubeconfig = TestCluster.kubeconfig();
@@ -41,7 +38,7 @@ class HelmCrdIT {
       String ns = TestCluster.freshNamespace(kube, "execbox-crd");
       try {
         Release release =
-            new Helm(CHART)
+            new Helm(HelmChartTest.CHART)
                 .install()
                 .withName("crd")
                 .withNamespace(ns)
@@ -50,11 +47,7 @@ class HelmCrdIT {
                 .call();
         CustomResourceDefinition installed = crd.get();
         assertThat(installed).as("the CRD, installed by Helm").isNotNull();
-        CustomResourceDefinition chart;
-        try (var in =
-            Files.newInputStream(CHART.resolve("crds").resolve("sessions.execbox.io-v1.yml"))) {
-          chart = kube.apiextensions().v1().customResourceDefinitions().load(in).item();
-        }
+        CustomResourceDefinition chart = TestServer.chartCrd(kube);
         assertThat(installed.getSpec().getNames().getShortNames()).containsExactly("sess");
         assertThat(installed.getSpec().getVersions().get(0).getSchema())
             .isEqualTo(chart.getSpec().getVersions().get(0).getSchema());

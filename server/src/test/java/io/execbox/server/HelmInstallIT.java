@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
  * its output and exit code. Test-only wiring comes from {@code helm/test-values.yaml}.
  */
 class HelmInstallIT {
-  static final Path CHART = Path.of("..", "helm", "execbox");
   static final String ADMIN = "admin-token-for-the-helm-test-0123456789";
 
   @Test
@@ -46,7 +45,7 @@ class HelmInstallIT {
       try {
         secret(kube, ns, "execbox-kubeconfig", "config", Files.readString(kubeconfig));
         secret(kube, ns, "execbox-admin", "token", ADMIN);
-        new Helm(CHART)
+        new Helm(HelmChartTest.CHART)
             .install()
             .withName("sandbox")
             .withNamespace(ns)

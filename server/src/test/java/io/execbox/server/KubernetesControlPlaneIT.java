@@ -17,9 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -141,10 +139,10 @@ class KubernetesControlPlaneIT {
   @Test
   void whenTheRowIsNotCommittedTheResourceWrittenForItGoesToo() {
     String ns = TestServer.kubernetesNamespace("execbox-cp-commit");
-    TestServer failing = withWiring(ns, FailingCommit.class);
+    TestServer failing = TestServer.kubernetesWith(ns, FailingCommit.class);
     try {
       Client c = Client.newAccount(failing);
-      Client.Response r = c.post("/v1/sessions", sleepMarked(FailingCommit.MARK, "1"));
+      Client.Response r = c.post("/v1/sessions", Client.sleepWithEnv(FailingCommit.MARK, "1"));
       assertThat(r.status()).as(r.text()).isEqualTo(503);
       assertThat(r.json().get("detail").asText()).contains("database");
       assertThat(c.get("/v1/sessions").json().get("sessions")).isEmpty();
@@ -215,26 +213,23 @@ class KubernetesControlPlaneIT {
   }
 
   @Test
-  void anOperatorRestartedMidReconcileConvergesWithOneRowPodAndMachinePerSession() {
+  void anOperatorRestartedMidReconcileConvergesWithOneRowPodAndMachinePerSession()
+      throws InterruptedException {
     String ns = TestServer.kubernetesNamespace("execbox-cp-restart");
-    TestServer restarting = withWiring(ns, CrashPoints.class);
+    TestServer restarting = TestServer.kubernetesWith(ns, CrashPoints.class);
     Client c = Client.newAccount(restarting);
     // one session's reconcile is held just after its Pod was created, before the machine is
     // recorded: the point where a dying operator leaves the most behind
-    String held = c.create(sleepMarked(CrashPoints.MARK, CrashPoints.AFTER_CREATE));
+    String held = c.create(Client.sleepWithEnv(CrashPoints.MARK, CrashPoints.AFTER_CREATE));
     try {
       List<String> ids = new ArrayList<>();
       ids.add(held);
       for (int i = 1; i < 10; i++) { // the account's limit of active sessions
         ids.add(c.create(Client.sh("sleep 60")));
       }
-      try {
-        assertThat(CrashPoints.reached(held).await(WAIT.toSeconds(), TimeUnit.SECONDS))
-            .as("the held session's Pod was created")
-            .isTrue();
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
+      assertThat(CrashPoints.reached(held).await(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .as("the held session's Pod was created")
+          .isTrue();
       assertThat(podsIn(ns, held)).as("its Pod exists").hasSize(1);
       assertThat(restarting.bean(Store.class).sessions().machine(held).block(WAIT))
           .as("its machine is not recorded yet")
@@ -271,24 +266,6 @@ class KubernetesControlPlaneIT {
       restarting.close();
       TestCluster.deleteNamespace(kube, ns);
     }
-  }
-
-  /** A kubernetes-mode server on {@code ns} with test wiring added to its context. */
-  static TestServer withWiring(String ns, Class<?> wiring) {
-    Map<String, Object> props = new HashMap<>(TestServer.kubernetesMode(ns));
-    props.put("spring.main.sources", wiring.getName());
-    return TestServer.start(props);
-  }
-
-  /** A create request for {@code sleep 60} whose env has the variable test wiring looks for. */
-  static String sleepMarked(String variable, String value) {
-    return "{\"image\":\""
-        + TestServer.IMAGE
-        + "\",\"command\":[\"sleep\",\"60\"],\"env\":{\""
-        + variable
-        + "\":\""
-        + value
-        + "\"}}";
   }
 
   private Session resource(String id, String... command) {

@@ -73,11 +73,9 @@ class KubernetesRestartIT {
     TestCluster.assumePodsRun();
     String ns = TestServer.kubernetesNamespace("execbox-gate");
     // the operator stops with the session's Pod attached and its command still held by the gate
-    try (TestServer server = KubernetesControlPlaneIT.withWiring(ns, CrashPoints.class)) {
+    try (TestServer server = TestServer.kubernetesWith(ns, CrashPoints.class)) {
       Client c = Client.newAccount(server);
-      String id =
-          c.create(
-              KubernetesControlPlaneIT.sleepMarked(CrashPoints.MARK, CrashPoints.BEFORE_START));
+      String id = c.create(Client.sleepWithEnv(CrashPoints.MARK, CrashPoints.BEFORE_START));
       try {
         assertThat(CrashPoints.reached(id).await(60, TimeUnit.SECONDS))
             .as("attached, the command not yet released")

@@ -40,14 +40,14 @@ public final class TestServer implements AutoCloseable {
     return shared;
   }
 
+  /** The account of Sessions applied with kubectl in the shared kubernetes server's namespace. */
+  public static final String KUBECTL_ACCOUNT = "acct_kubectl_team";
+
   /**
    * A server in kubernetes mode on the test node (EXECBOX_TEST_KUBECONFIG): Session resources
    * reconciled by the operator into Pods, in a namespace of their own; skips the test when there is
    * no node.
    */
-  /** The account of Sessions applied with kubectl in the shared kubernetes server's namespace. */
-  public static final String KUBECTL_ACCOUNT = "acct_kubectl_team";
-
   public static synchronized TestServer kubernetes() {
     if (kubernetes == null) {
       TestCluster.assumePodsRun();
@@ -140,29 +140,43 @@ public final class TestServer implements AutoCloseable {
         5);
   }
 
-  static synchronized void installCrd(io.fabric8.kubernetes.client.KubernetesClient client) {
+  /** The Session CRD as the chart carries it in {@code crds/}. */
+  static io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition chartCrd(
+      io.fabric8.kubernetes.client.KubernetesClient client) {
     java.nio.file.Path crd =
-        java.nio.file.Path.of("..", "helm", "execbox", "crds", "sessions.execbox.io-v1.yml");
+        HelmChartTest.CHART.resolve("crds").resolve("sessions.execbox.io-v1.yml");
     try (var in = java.nio.file.Files.newInputStream(crd)) {
-      var crds = client.apiextensions().v1().customResourceDefinitions();
-      var loaded = crds.load(in).item();
-      client.resource(loaded).forceConflicts().serverSideApply();
-      crds.withName(loaded.getMetadata().getName())
-          .waitUntilCondition(
-              c ->
-                  c != null
-                      && c.getStatus() != null
-                      && c.getStatus().getConditions() != null
-                      && c.getStatus().getConditions().stream()
-                          .anyMatch(
-                              x ->
-                                  "Established".equals(x.getType())
-                                      && "True".equals(x.getStatus())),
-              30,
-              java.util.concurrent.TimeUnit.SECONDS);
+      return client.apiextensions().v1().customResourceDefinitions().load(in).item();
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot read " + crd.toAbsolutePath(), e);
     }
+  }
+
+  static synchronized void installCrd(io.fabric8.kubernetes.client.KubernetesClient client) {
+    var loaded = chartCrd(client);
+    client.resource(loaded).forceConflicts().serverSideApply();
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .withName(loaded.getMetadata().getName())
+        .waitUntilCondition(
+            c ->
+                c != null
+                    && c.getStatus() != null
+                    && c.getStatus().getConditions() != null
+                    && c.getStatus().getConditions().stream()
+                        .anyMatch(
+                            x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+            30,
+            java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** A kubernetes-mode server on {@code ns} with test wiring added to its context. */
+  static TestServer kubernetesWith(String ns, Class<?> wiring) {
+    Map<String, Object> props = new HashMap<>(kubernetesMode(ns));
+    props.put("spring.main.sources", wiring.getName());
+    return start(props);
   }
 
   /** A server of its own, on a fresh database. */

@@ -225,8 +225,7 @@ public final class SessionRequestValidator {
           || present(proto) && !proto.isTextual()) {
         errors.add(new FieldError("protocol must be tcp or udp", at + ".protocol", value(proto)));
       }
-      String key = (c == null ? "" : c.asText()) + "/" + (present(proto) ? proto.asText() : "tcp");
-      if (c != null && !seen.add(key)) {
+      if (c != null && !seen.add(c.asText() + "/" + (present(proto) ? proto.asText() : "tcp"))) {
         errors.add(new FieldError("each port is published once", at, value(p)));
       }
     }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.execbox.crds.FileSpec;
 import io.execbox.crds.Labels;
+import io.execbox.crds.NetworkMode;
+import io.execbox.crds.PortSpec;
+import io.execbox.crds.ResourceSpec;
 import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionSpec;
 import io.execbox.machines.Collector;
@@ -19,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -174,7 +178,7 @@ class KubernetesBackendIT {
             }
           });
       backend.start(ref);
-      assertThat(out.ended.await(30, java.util.concurrent.TimeUnit.SECONDS))
+      assertThat(out.ended.await(30, TimeUnit.SECONDS))
           .as("the output ended although the attach never closed")
           .isTrue();
       assertThat(out.error).isNull();
@@ -224,7 +228,7 @@ class KubernetesBackendIT {
     channel.writeStdin("go\n".getBytes(StandardCharsets.UTF_8));
     awaitStdout(out, "got:go\n");
     channel.closeStdin();
-    assertThat(out.ended.await(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(out.ended.await(90, TimeUnit.SECONDS)).isTrue();
     assertThat(out.error)
         .as("the stream ends with an error")
         .hasMessageContaining("could not be read back from the log");
@@ -310,13 +314,13 @@ class KubernetesBackendIT {
   @Test
   void eachNetworkModeHasItsPolicyOnTheClusterAndAnExposedSessionItsService() throws Exception {
     SessionSpec none = spec("sh", "-c", "echo isolated");
-    none.setNetwork(io.execbox.crds.NetworkMode.NONE);
+    none.setNetwork(NetworkMode.NONE);
     MachineSpec n = machine(none);
     Collector noneOut = new Collector();
     MachineRef noneRef = startAttached(n, noneOut);
     SessionSpec exposed = spec("sh", "-c", "sleep 300");
-    exposed.setNetwork(io.execbox.crds.NetworkMode.EXPOSED);
-    exposed.setPorts(List.of(new io.execbox.crds.PortSpec(8080, null)));
+    exposed.setNetwork(NetworkMode.EXPOSED);
+    exposed.setPorts(List.of(new PortSpec(8080, null)));
     MachineSpec e = machine(exposed);
     MachineRef exposedRef = startAttached(e, new Collector());
     Observation running = awaitState(e.sessionId(), MachineState.RUNNING);
@@ -389,7 +393,7 @@ class KubernetesBackendIT {
       absent.setImage("localhost/execbox-test/never-pulled:1");
       MachineSpec neverPulled = machine(absent);
       SessionSpec huge = spec("true");
-      io.execbox.crds.ResourceSpec r = new io.execbox.crds.ResourceSpec();
+      ResourceSpec r = new ResourceSpec();
       r.setCpuMillis(8000);
       huge.setResources(r);
       // 8 CPUs requested of a 2-core node
@@ -411,7 +415,7 @@ class KubernetesBackendIT {
     // the lifecycle normally kills at the session's deadline; the Pod's activeDeadlineSeconds, a
     // few seconds later, is the backstop that holds even when no operator is there
     SessionSpec s = spec("sh", "-c", "echo started; sleep 300");
-    io.execbox.crds.ResourceSpec r = new io.execbox.crds.ResourceSpec();
+    ResourceSpec r = new ResourceSpec();
     r.setTimeoutMs(1000);
     s.setResources(r);
     MachineSpec m = machine(s);
