@@ -5,7 +5,8 @@ import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
- * Session ids are {@code sess_} + 24 lowercase hex; the Kubernetes object is {@code sess-<hex>}.
+ * Session ids are {@code sess_} + 16 to 64 lowercase hex digits (new ones get 24); the Kubernetes
+ * object is {@code sess-<hex>}.
  */
 public final class SessionIds {
   private static final SecureRandom RANDOM = new SecureRandom();

@@ -9,12 +9,13 @@ import io.execbox.machines.io.SessionIoHub;
 import io.execbox.machines.kubernetes.Owner;
 import io.execbox.operator.kubernetes.KubernetesModeOptions;
 import io.execbox.operator.kubernetes.SessionResourceReconciler;
-import io.execbox.operator.standalone.SessionReconciler;
+import io.execbox.operator.step.SessionStep;
 import io.execbox.store.Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,7 +86,7 @@ class KubernetesModeConfiguration {
     @Bean
     SessionResourceReconciler sessionResourceReconciler(
         Store store,
-        SessionReconciler lifecycle,
+        SessionStep step,
         ObjectMapper json,
         Clock clock,
         KubernetesModeOptions options,
@@ -102,7 +103,7 @@ class KubernetesModeConfiguration {
             .ensureAccount(account, "sessions applied in Kubernetes", maxActive)
             .block(Duration.ofSeconds(30));
       }
-      return new SessionResourceReconciler(store, lifecycle, json, clock, options, sessionOwners);
+      return new SessionResourceReconciler(store, step, json, clock, options, sessionOwners);
     }
 
     @Bean
@@ -169,6 +170,14 @@ class KubernetesModeConfiguration {
                   c.settingNamespace(options.namespace())
                       .withName("sessions")
                       .withGenerationAware(false)
+                      // a failing step is retried with backoff, without a limit: a session must
+                      // not be left behind because the database or the backend was away a while
+                      .withRetry(
+                          new GenericRetry()
+                              .setInitialInterval(500)
+                              .setIntervalMultiplier(2)
+                              .setMaxInterval(15_000)
+                              .withoutMaxAttempts())
                       .withFinalizer(Session.FINALIZER));
           operator.start();
           log.info(

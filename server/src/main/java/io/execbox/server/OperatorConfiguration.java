@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.io.SessionIoHub;
 import io.execbox.operator.lifecycle.LifecyclePolicy;
-import io.execbox.operator.standalone.MachineDefaults;
 import io.execbox.operator.standalone.OrphanSweeper;
-import io.execbox.operator.standalone.SessionReconciler;
 import io.execbox.operator.standalone.StandaloneLoop;
+import io.execbox.operator.step.MachineDefaults;
+import io.execbox.operator.step.SessionStep;
 import io.execbox.store.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -29,7 +29,7 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnExpression("'${execbox.roles:api,operator}'.contains('operator')")
 class OperatorConfiguration {
   @Bean
-  SessionReconciler sessionReconciler(
+  SessionStep sessionStep(
       Store store,
       MachineBackend backend,
       SessionIoHub hub,
@@ -48,7 +48,7 @@ class OperatorConfiguration {
         pollSetting.isBlank()
             ? (backend.attachableOnCreate() ? Duration.ofSeconds(1) : Duration.ofSeconds(30))
             : org.springframework.boot.convert.DurationStyle.detectAndParse(pollSetting);
-    return new SessionReconciler(
+    return new SessionStep(
         store,
         backend,
         hub,
@@ -64,11 +64,13 @@ class OperatorConfiguration {
   @ConditionalOnProperty(name = "execbox.mode", havingValue = "standalone", matchIfMissing = true)
   StandaloneLoop standaloneLoop(
       Store store,
-      SessionReconciler reconciler,
+      SessionStep step,
+      Clock clock,
       SessionIoHub hub,
       MachineBackend backend,
       @Value("${execbox.reconcile-concurrency:8}") int concurrency) {
-    return new StandaloneLoop(store, reconciler, hub, backend, Duration.ofMillis(250), concurrency);
+    return new StandaloneLoop(
+        store, step, clock, hub, backend, Duration.ofMillis(250), concurrency);
   }
 
   /** Sweeps only while this process leads, in kubernetes mode; always, in standalone mode. */

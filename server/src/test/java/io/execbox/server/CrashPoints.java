@@ -1,6 +1,7 @@
 package io.execbox.server;
 
 import io.execbox.machines.MachineBackend;
+import io.execbox.machines.MachineException;
 import io.execbox.machines.MachineRef;
 import io.execbox.machines.MachineSpec;
 import java.lang.reflect.InvocationTargetException;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -21,12 +23,28 @@ import org.springframework.util.ClassUtils;
  * died there: {@link #AFTER_CREATE} (its machine exists but is not recorded yet) or {@link
  * #BEFORE_START} (attached, its command not yet released). {@link #reached} tells the test when the
  * point is reached; {@link #release} lets the stuck thread go (it then fails).
+ *
+ * <p>A session whose spec has the env variable {@link #OBSERVE_FAILURES} = N has the backend fail
+ * (unavailable, a failure that may pass) on the first N observations after its machine was created:
+ * its steps fail N times, then go through. {@link #observeFailures} counts them.
  */
 @Configuration(proxyBeanMethods = false)
 public class CrashPoints {
   static final String MARK = "EXECBOX_TEST_CRASH_POINT";
   static final String AFTER_CREATE = "after-create";
   static final String BEFORE_START = "before-start";
+  static final String OBSERVE_FAILURES = "EXECBOX_TEST_OBSERVE_FAILURES";
+
+  /** Observations still to fail, and how many failed, by session id. */
+  private static final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
+
+  private static final Map<String, AtomicInteger> failed = new ConcurrentHashMap<>();
+
+  /** How many observations of the session were made to fail. */
+  static int observeFailures(String sessionId) {
+    AtomicInteger n = failed.get(sessionId);
+    return n == null ? 0 : n.get();
+  }
 
   /** The point each marked session stops at, by session id. */
   private static final Map<String, String> points = new ConcurrentHashMap<>();
@@ -68,11 +86,23 @@ public class CrashPoints {
               && at(ref.sessionId(), BEFORE_START)) {
             hang(ref.sessionId());
           }
+          if ("observe".equals(method.getName())
+              && args[0] instanceof String id
+              && failuresLeft.containsKey(id)
+              && failuresLeft.get(id).getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            failed.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+            throw new MachineException(
+                MachineException.Kind.UNAVAILABLE, "injected: the runtime does not answer");
+          }
           Object result = invoke(real, method, args);
           if ("create".equals(method.getName()) && args[0] instanceof MachineSpec spec) {
             var env = spec.spec().getEnv();
             if (env != null && env.containsKey(MARK)) {
               points.putIfAbsent(spec.sessionId(), env.get(MARK));
+            }
+            if (env != null && env.containsKey(OBSERVE_FAILURES)) {
+              failuresLeft.putIfAbsent(
+                  spec.sessionId(), new AtomicInteger(Integer.parseInt(env.get(OBSERVE_FAILURES))));
             }
             if (at(spec.sessionId(), AFTER_CREATE)) {
               hang(spec.sessionId());

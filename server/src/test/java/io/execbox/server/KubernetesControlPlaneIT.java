@@ -213,6 +213,43 @@ class KubernetesControlPlaneIT {
   }
 
   @Test
+  void aFailingStepIsRetriedWithBackoffAndTheStatusAndAWarningEventSayWhy() {
+    String ns = TestServer.kubernetesNamespace("execbox-cp-fail");
+    TestServer faulty = TestServer.kubernetesWith(ns, CrashPoints.class);
+    try {
+      Client c = Client.newAccount(faulty);
+      // the backend fails the first 5 looks at this session's machine after creating it
+      String id = c.create(Client.sleepWithEnv(CrashPoints.OBSERVE_FAILURES, "5"));
+      Session failing = awaitResourceIn(ns, id, r -> "False".equals(reconciled(r)));
+      long failingSince = System.nanoTime();
+      Condition why = condition(failing, "Reconciled");
+      assertThat(why.getReason()).isEqualTo("StepFailed");
+      assertThat(why.getMessage()).contains("injected: the runtime does not answer");
+      assertThat(failing.getStatus().getPhase().wire()).isEqualTo("pending");
+      awaitEventIn(ns, id, Set.of("StepFailed"), "Warning");
+      Session healed =
+          awaitResourceIn(ns, id, r -> "True".equals(reconciled(r)) && machineName(r) != null);
+      assertThat(CrashPoints.observeFailures(id)).isEqualTo(5);
+      assertThat(condition(healed, "Reconciled").getReason()).isEqualTo("StepSucceeded");
+      // JOSDK's retry backs off (0.5 s, doubling): a retry loop without backoff would be through
+      // its five failures in well under a second
+      assertThat(Duration.ofNanos(System.nanoTime() - failingSince))
+          .isGreaterThan(Duration.ofMillis(1500));
+    } finally {
+      faulty.close();
+      TestCluster.deleteNamespace(kube, ns);
+    }
+  }
+
+  private static String reconciled(Session s) {
+    if (s.getStatus() == null || s.getStatus().getConditions() == null) {
+      return null;
+    }
+    Condition c = condition(s, "Reconciled");
+    return c == null ? null : c.getStatus();
+  }
+
+  @Test
   void anOperatorRestartedMidReconcileConvergesWithOneRowPodAndMachinePerSession()
       throws InterruptedException {
     String ns = TestServer.kubernetesNamespace("execbox-cp-restart");
@@ -231,7 +268,13 @@ class KubernetesControlPlaneIT {
           .as("the held session's Pod was created")
           .isTrue();
       assertThat(podsIn(ns, held)).as("its Pod exists").hasSize(1);
-      assertThat(restarting.bean(Store.class).sessions().machine(held).block(WAIT))
+      assertThat(
+              restarting
+                  .bean(Store.class)
+                  .sessions()
+                  .findWithMachineName(held)
+                  .block(WAIT)
+                  .machineName())
           .as("its machine is not recorded yet")
           .isNull();
       // the operator stops while that reconcile, and likely others, are under way
@@ -250,7 +293,13 @@ class KubernetesControlPlaneIT {
         assertThat(podsIn(ns, id)).as("pods of " + id).hasSize(1);
         assertThat(s.getStatus().getMachineName())
             .isEqualTo(podsIn(ns, id).get(0).getMetadata().getName());
-        assertThat(restarting.bean(Store.class).sessions().machine(id).block(WAIT))
+        assertThat(
+                restarting
+                    .bean(Store.class)
+                    .sessions()
+                    .findWithMachineName(id)
+                    .block(WAIT)
+                    .machineName())
             .as("machine record of " + id)
             .isNotNull();
       }
@@ -314,11 +363,16 @@ class KubernetesControlPlaneIT {
   }
 
   private static Session awaitResource(String id, java.util.function.Predicate<Session> until) {
+    return awaitResourceIn(namespace, id, until);
+  }
+
+  private static Session awaitResourceIn(
+      String ns, String id, java.util.function.Predicate<Session> until) {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    Session s = resourceOf(id);
+    Session s = resourceIn(ns, id);
     while ((s == null || !until.test(s)) && System.nanoTime() < deadline) {
       Client.sleep(100);
-      s = resourceOf(id);
+      s = resourceIn(ns, id);
     }
     assertThat(s).as("resource of " + id).isNotNull();
     assertThat(until.test(s)).as("resource of " + id + ": " + s.getStatus()).isTrue();
@@ -341,15 +395,21 @@ class KubernetesControlPlaneIT {
   }
 
   private static void awaitEvent(String id, Set<String> reasons) {
+    awaitEventIn(namespace, id, reasons, null);
+  }
+
+  /** Waits for an Event with one of the reasons (and the type, unless null) on the session. */
+  private static void awaitEventIn(String ns, String id, Set<String> reasons, String type) {
     String name = SessionIds.objectName(id);
     long until = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < until) {
       boolean seen =
-          kube.v1().events().inNamespace(namespace).list().getItems().stream()
+          kube.v1().events().inNamespace(ns).list().getItems().stream()
               .anyMatch(
                   e ->
                       name.equals(e.getInvolvedObject().getName())
-                          && reasons.contains(e.getReason()));
+                          && reasons.contains(e.getReason())
+                          && (type == null || type.equals(e.getType())));
       if (seen) {
         return;
       }

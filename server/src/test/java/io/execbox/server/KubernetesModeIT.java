@@ -150,7 +150,7 @@ class KubernetesModeIT {
         .isEqualTo(TestServer.KUBECTL_ACCOUNT);
     assertThat(row.exitCode()).isEqualTo(9);
     // its output is kept like any session's
-    assertThat(store.sessions().loadOutput(id).collectList().block(WAIT))
+    assertThat(store.outputs().load(id).collectList().block(WAIT))
         .extracting(o -> new String(o.data(), java.nio.charset.StandardCharsets.UTF_8))
         .containsExactly("applied\n");
   }

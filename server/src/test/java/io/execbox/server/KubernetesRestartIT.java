@@ -58,7 +58,13 @@ class KubernetesRestartIT {
       assertThat(kube.resources(Session.class).inNamespace(ns).list().getItems()).hasSize(6);
       Store store = server.bean(Store.class);
       for (String id : ids) {
-        assertThat(store.sessions().machine(id).block(Duration.ofSeconds(10))).isNotNull();
+        assertThat(
+                store
+                    .sessions()
+                    .findWithMachineName(id)
+                    .block(Duration.ofSeconds(10))
+                    .machineName())
+            .isNotNull();
       }
     } finally {
       try (KubernetesClient kube = TestCluster.client()) {

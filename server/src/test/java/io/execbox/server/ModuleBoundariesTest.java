@@ -17,6 +17,8 @@ class ModuleBoundariesTest {
     classes =
         new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            // the modules' test jars (machines' test helpers, say) are on the class path too
+            .withImportOption(location -> !location.contains("-tests.jar"))
             .importPackages("io.execbox");
   }
 
@@ -82,12 +84,29 @@ class ModuleBoundariesTest {
   }
 
   @Test
-  void nothingInTheOperatorSleeps() {
-    // reconciles return and are rescheduled or woken by events (STYLE.md); a sleep would hold a
-    // reconciler thread and hide a missed event
+  void theDriversAreKnownOnlyToMachinesAndTheServer() {
+    // the operator and the API see a backend through MachineBackend/MachineIo and neutral types
+    // (MachineSpec, MachineOwner); a driver's own types would tie them to one backend
     noClasses()
         .that()
-        .resideInAPackage("io.execbox.operator..")
+        .resideOutsideOfPackages("io.execbox.machines..", "io.execbox.server..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.execbox.machines.kubernetes..",
+            "io.execbox.machines.docker..",
+            "io.execbox.machines.fly..")
+        .check(classes);
+  }
+
+  @Test
+  void nothingThatAReconcileReachesSleeps() {
+    // reconciles return and are rescheduled or woken by events (STYLE.md); a sleep — in the
+    // operator or in a backend call it makes (observe, create, start, stop, kill, destroy) — would
+    // hold a reconciler thread and hide a missed event
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.execbox.operator..", "io.execbox.machines..")
         .should()
         .callMethod(Thread.class, "sleep", long.class)
         .orShould()

@@ -110,14 +110,6 @@ public final class AccountRepository {
         .all();
   }
 
-  public Mono<ApiKeyRow> findKey(String accountId, String keyId) {
-    return db.sql("SELECT " + KEY_COLUMNS + " FROM api_keys WHERE account_id = $1 AND id = $2")
-        .bind(0, accountId)
-        .bind(1, keyId)
-        .map(AccountRepository::key)
-        .one();
-  }
-
   /** Revokes a key of the account; empty when there is no such live key. */
   public Mono<ApiKeyRow> revokeKey(String accountId, String keyId) {
     return db.sql(

@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A set of column changes to one session row, built by the reconcile loop. */
+/**
+ * A set of column changes to one session row: what a pure decision (the lifecycle, or a client
+ * request's transition) said, for the repository to write.
+ */
 public final class SessionPatch {
   record Value(Object value, Class<?> type) {}
 
@@ -12,6 +15,44 @@ public final class SessionPatch {
 
   public static SessionPatch create() {
     return new SessionPatch();
+  }
+
+  /** A client's request to a session. */
+  public enum Request {
+    STOP,
+    KILL
+  }
+
+  /**
+   * What a client's stop or delete writes, once its transition was decided: the request's time (a
+   * kill keeps the first), and when it ends the session, the phase after, the end time and the
+   * reason, with a reconcile at once so the machine follows. A kill always brings a reconcile (its
+   * machine is destroyed); a stop that ends nothing writes nothing.
+   */
+  public static SessionPatch requested(
+      SessionRow row,
+      Request request,
+      String phaseAfter,
+      boolean endsNow,
+      String reason,
+      Instant now) {
+    SessionPatch p = create();
+    if (endsNow) {
+      p.status(phaseAfter).endedAt(now).reconcileAt(now);
+      if (reason != null) {
+        p.reason(reason);
+      }
+      if (request == Request.STOP) {
+        p.stopRequestedAt(now);
+      }
+    }
+    if (request == Request.KILL) {
+      p.reconcileAt(now);
+      if (row.killRequestedAt() == null) {
+        p.killRequestedAt(now);
+      }
+    }
+    return p;
   }
 
   private SessionPatch set(String column, Object value, Class<?> type) {
@@ -44,6 +85,14 @@ public final class SessionPatch {
         "network",
         json == null ? null : io.r2dbc.postgresql.codec.Json.of(json),
         io.r2dbc.postgresql.codec.Json.class);
+  }
+
+  public SessionPatch stopRequestedAt(Instant t) {
+    return set("stop_requested_at", Rows.odt(t), java.time.OffsetDateTime.class);
+  }
+
+  public SessionPatch killRequestedAt(Instant t) {
+    return set("kill_requested_at", Rows.odt(t), java.time.OffsetDateTime.class);
   }
 
   public SessionPatch termSentAt(Instant t) {
@@ -83,6 +132,12 @@ public final class SessionPatch {
 
   public boolean changes(String column) {
     return columns.containsKey(column);
+  }
+
+  /** What the patch writes to {@code column} (times as UTC offsets), or null. */
+  public Object valueOf(String column) {
+    Value v = columns.get(column);
+    return v == null ? null : v.value();
   }
 
   @Override

@@ -1,37 +1,28 @@
 package io.execbox.store;
 
+import static io.execbox.store.SessionRows.ACTIVE;
+import static io.execbox.store.SessionRows.COLUMNS;
+import static io.execbox.store.SessionRows.MACHINE_NAME;
+import static io.execbox.store.SessionRows.S_COLUMNS;
+
 import io.r2dbc.postgresql.codec.Json;
-import io.r2dbc.spi.Readable;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** Session rows, their machines, usage and archived output. */
+/**
+ * The {@code sessions} table. It writes what the pure decisions of the lifecycle and of a client's
+ * requests said (a {@link SessionPatch}); the only rule it enforces itself is the account's quota,
+ * which must hold atomically under concurrent creates.
+ */
 public final class SessionRepository {
-  private static final String COLUMNS =
-      "id, account_id, status, spec::text AS spec, image, backend, idempotency_key, created_at,"
-          + " deadline_at, started_at, ended_at, exit_code, reason, network::text AS network,"
-          + " stop_requested_at, term_sent_at, kill_requested_at, create_attempts,"
-          + " output_archived, output_dropped, reconcile_at, cpu_seconds, io_holder";
-  private static final String ACTIVE = "status IN ('pending', 'running')";
-
-  /** The columns of a row of {@code sessions s}, for queries that join it. */
-  private static final String S_COLUMNS =
-      java.util.Arrays.stream(COLUMNS.split(", "))
-          .map(c -> "s." + c)
-          .collect(java.util.stream.Collectors.joining(", "));
-
-  /** The name of the row's machine, as {@code machine_name}, in a query of {@code sessions}. */
-  private static final String MACHINE_NAME =
-      "(SELECT name FROM machines WHERE session_id = sessions.id) AS machine_name";
-
-  private static final int OUTPUT_ROW_BYTES = 1 << 20;
-
   private final DatabaseClient db;
   private final TransactionalOperator tx;
 
@@ -82,22 +73,35 @@ public final class SessionRepository {
    * before.
    */
   public Mono<SessionRow> adopt(NewSession s) {
-    return db.sql(
-            "INSERT INTO sessions (id, account_id, status, spec, image, backend,"
-                + " created_at, deadline_at, reconcile_at)"
-                + " VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $6)"
-                + " ON CONFLICT (id) DO NOTHING RETURNING "
-                + COLUMNS)
-        .bind(0, s.id())
-        .bind(1, s.accountId())
-        .bind(2, Json.of(s.specJson()))
-        .bind(3, s.image())
-        .bind(4, s.backend())
-        .bind(5, Rows.odt(s.createdAt()))
-        .bind(6, Rows.odt(s.deadlineAt()))
-        .map(SessionRepository::row)
-        .one()
+    return insert(s, " ON CONFLICT (id) DO NOTHING")
         .switchIfEmpty(Mono.defer(() -> findById(s.id())));
+  }
+
+  /**
+   * Inserts a pending session, due for its first reconcile at once; {@code tail} before RETURNING.
+   */
+  private Mono<SessionRow> insert(NewSession s, String tail) {
+    var spec =
+        db.sql(
+                "INSERT INTO sessions (id, account_id, status, spec, image, backend,"
+                    + " idempotency_key, created_at, deadline_at, reconcile_at)"
+                    + " VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $7)"
+                    + tail
+                    + " RETURNING "
+                    + COLUMNS)
+            .bind(0, s.id())
+            .bind(1, s.accountId())
+            .bind(2, Json.of(s.specJson()))
+            .bind(3, s.image())
+            .bind(4, s.backend());
+    spec =
+        s.idempotencyKey() == null
+            ? spec.bindNull(5, String.class)
+            : spec.bind(5, s.idempotencyKey());
+    return spec.bind(6, Rows.odt(s.createdAt()))
+        .bind(7, Rows.odt(s.deadlineAt()))
+        .map(SessionRows::row)
+        .one();
   }
 
   private Mono<SessionRow> existing(NewSession s) {
@@ -108,7 +112,7 @@ public final class SessionRepository {
             "SELECT " + COLUMNS + " FROM sessions WHERE account_id = $1 AND idempotency_key = $2")
         .bind(0, s.accountId())
         .bind(1, s.idempotencyKey())
-        .map(SessionRepository::row)
+        .map(SessionRows::row)
         .one();
   }
 
@@ -118,39 +122,17 @@ public final class SessionRepository {
         .map(r -> r.get(0, Long.class))
         .one()
         .flatMap(
-            active -> {
-              if (active >= limit) {
-                return Mono.just(new CreateOutcome.QuotaExceeded(limit));
-              }
-              var spec =
-                  db.sql(
-                          "INSERT INTO sessions (id, account_id, status, spec, image, backend,"
-                              + " idempotency_key, created_at, deadline_at, reconcile_at)"
-                              + " VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $7)"
-                              + " RETURNING "
-                              + COLUMNS)
-                      .bind(0, s.id())
-                      .bind(1, s.accountId())
-                      .bind(2, Json.of(s.specJson()))
-                      .bind(3, s.image())
-                      .bind(4, s.backend());
-              spec =
-                  s.idempotencyKey() == null
-                      ? spec.bindNull(5, String.class)
-                      : spec.bind(5, s.idempotencyKey());
-              return spec.bind(6, Rows.odt(s.createdAt()))
-                  .bind(7, Rows.odt(s.deadlineAt()))
-                  .map(SessionRepository::row)
-                  .one()
-                  .map(CreateOutcome.Created::new);
-            });
+            active ->
+                active >= limit
+                    ? Mono.just(new CreateOutcome.QuotaExceeded(limit))
+                    : insert(s, "").map(CreateOutcome.Created::new));
   }
 
   public Mono<SessionRow> find(String accountId, String id) {
     return db.sql("SELECT " + COLUMNS + " FROM sessions WHERE account_id = $1 AND id = $2")
         .bind(0, accountId)
         .bind(1, id)
-        .map(SessionRepository::row)
+        .map(SessionRows::row)
         .one();
   }
 
@@ -158,18 +140,14 @@ public final class SessionRepository {
   public Mono<SessionWithMachine> findWithMachineName(String id) {
     return db.sql("SELECT " + COLUMNS + ", " + MACHINE_NAME + " FROM sessions WHERE id = $1")
         .bind(0, id)
-        .map(SessionRepository::withMachineName)
+        .map(SessionRows::withMachineName)
         .one();
-  }
-
-  private static SessionWithMachine withMachineName(Readable r) {
-    return new SessionWithMachine(row(r), r.get("machine_name", String.class));
   }
 
   public Mono<SessionRow> findById(String id) {
     return db.sql("SELECT " + COLUMNS + " FROM sessions WHERE id = $1")
         .bind(0, id)
-        .map(SessionRepository::row)
+        .map(SessionRows::row)
         .one();
   }
 
@@ -197,60 +175,30 @@ public final class SessionRepository {
     if (cursorCreatedAt != null) {
       spec = spec.bind(b++, Rows.odt(cursorCreatedAt)).bind(b++, cursorId);
     }
-    return spec.bind(b, limit).map(SessionRepository::row).all();
+    return spec.bind(b, limit).map(SessionRows::row).all();
   }
 
   /**
-   * Records that stop was asked: an active session becomes {@code stopped} now (its machine gets
-   * SIGTERM from the reconcile loop). Returns the row after the change; empty when not found.
+   * Locks the account's session row, asks {@code decide} (a pure function of the row: a client's
+   * stop or delete) what changes, and writes it. Returns the row afterwards; empty when not found.
+   * The lock makes the decision and the write one step against a concurrent reconcile.
    */
-  public Mono<SessionRow> requestStop(String accountId, String id) {
-    return db.sql(
-            "UPDATE sessions SET"
-                + " stop_requested_at = CASE WHEN "
-                + ACTIVE
-                + " THEN now() ELSE stop_requested_at END,"
-                + " ended_at = CASE WHEN "
-                + ACTIVE
-                + " THEN now() ELSE ended_at END,"
-                + " reconcile_at = CASE WHEN "
-                + ACTIVE
-                + " THEN now() ELSE reconcile_at END,"
-                + " status = CASE WHEN "
-                + ACTIVE
-                + " THEN 'stopped' ELSE status END"
-                + " WHERE account_id = $1 AND id = $2 RETURNING "
-                + COLUMNS)
-        .bind(0, accountId)
-        .bind(1, id)
-        .map(SessionRepository::row)
-        .one();
-  }
-
-  /**
-   * Records that a kill was asked: an active session becomes {@code killed} now; any session's
-   * machine is destroyed by the reconcile loop. Returns the row after the change.
-   */
-  public Mono<SessionRow> requestKill(String accountId, String id) {
-    return db.sql(
-            "UPDATE sessions SET"
-                + " kill_requested_at = coalesce(kill_requested_at, now()),"
-                + " ended_at = CASE WHEN "
-                + ACTIVE
-                + " THEN now() ELSE ended_at END,"
-                + " reason = CASE WHEN "
-                + ACTIVE
-                + " THEN 'deleted' ELSE reason END,"
-                + " status = CASE WHEN "
-                + ACTIVE
-                + " THEN 'killed' ELSE status END,"
-                + " reconcile_at = now()"
-                + " WHERE account_id = $1 AND id = $2 RETURNING "
-                + COLUMNS)
-        .bind(0, accountId)
-        .bind(1, id)
-        .map(SessionRepository::row)
-        .one();
+  public Mono<SessionRow> decideAndApply(
+      String accountId, String id, Function<SessionRow, SessionPatch> decide) {
+    Mono<SessionRow> work =
+        db.sql("SELECT " + COLUMNS + " FROM sessions WHERE account_id = $1 AND id = $2 FOR UPDATE")
+            .bind(0, accountId)
+            .bind(1, id)
+            .map(SessionRows::row)
+            .one()
+            .flatMap(
+                row -> {
+                  SessionPatch patch = decide.apply(row);
+                  return patch.isEmpty()
+                      ? Mono.just(row)
+                      : update(id, patch, " RETURNING " + COLUMNS).map(SessionRows::row).one();
+                });
+    return tx.transactional(work);
   }
 
   /** Sessions pending or running now, across accounts. */
@@ -269,19 +217,12 @@ public final class SessionRepository {
         .all();
   }
 
-  /** The earliest reconcile time of any row, if any row has one. */
-  public Mono<Instant> nextDue() {
-    return db.sql("SELECT min(reconcile_at) AS t FROM sessions WHERE reconcile_at IS NOT NULL")
-        .map(r -> Rows.instant(r, "t"))
-        .one();
-  }
-
   /**
-   * Runs {@code work} on the row locked {@code FOR UPDATE SKIP LOCKED}, in one transaction. Empty
-   * when another worker holds it or nothing is due; the work must not sleep.
+   * Runs {@code work} on the row locked {@code FOR UPDATE SKIP LOCKED}, with its machine (null when
+   * none is recorded), in one transaction. Empty when another worker holds it or nothing is due;
+   * the work must not sleep.
    */
-  public <T> Mono<T> withLocked(
-      String id, java.util.function.BiFunction<SessionRow, MachineRow, Mono<T>> work) {
+  public <T> Mono<T> withLocked(String id, BiFunction<SessionRow, MachineRow, Mono<T>> work) {
     return tx.transactional(
         db.sql(
                 "SELECT "
@@ -295,17 +236,7 @@ public final class SessionRepository {
             .map(
                 r ->
                     Map.entry(
-                        row(r),
-                        java.util.Optional.ofNullable(
-                            r.get("m_machine_id", String.class) == null
-                                ? null
-                                : new MachineRow(
-                                    r.get("id", String.class),
-                                    r.get("m_backend", String.class),
-                                    r.get("m_machine_id", String.class),
-                                    r.get("m_name", String.class),
-                                    Rows.instant(r, "m_created_at"),
-                                    Rows.instant(r, "m_destroyed_at")))))
+                        SessionRows.row(r), Optional.ofNullable(SessionRows.joinedMachine(r))))
             .one()
             .flatMap(e -> work.apply(e.getKey(), e.getValue().orElse(null))));
   }
@@ -324,7 +255,7 @@ public final class SessionRepository {
       return findWithMachineName(id);
     }
     return update(id, patch, " RETURNING " + COLUMNS + ", " + MACHINE_NAME)
-        .map(SessionRepository::withMachineName)
+        .map(SessionRows::withMachineName)
         .one();
   }
 
@@ -357,124 +288,6 @@ public final class SessionRepository {
         .then();
   }
 
-  public Mono<Void> saveMachine(MachineRow m) {
-    return db.sql(
-            "INSERT INTO machines (session_id, backend, machine_id, name) VALUES ($1, $2, $3, $4)"
-                + " ON CONFLICT (session_id) DO UPDATE SET machine_id = EXCLUDED.machine_id,"
-                + " destroyed_at = NULL")
-        .bind(0, m.sessionId())
-        .bind(1, m.backend())
-        .bind(2, m.machineId())
-        .bind(3, m.name())
-        .fetch()
-        .rowsUpdated()
-        .then();
-  }
-
-  public Mono<MachineRow> machine(String sessionId) {
-    return db.sql(
-            "SELECT session_id, backend, machine_id, name, created_at, destroyed_at"
-                + " FROM machines WHERE session_id = $1")
-        .bind(0, sessionId)
-        .map(
-            r ->
-                new MachineRow(
-                    r.get("session_id", String.class),
-                    r.get("backend", String.class),
-                    r.get("machine_id", String.class),
-                    r.get("name", String.class),
-                    Rows.instant(r, "created_at"),
-                    Rows.instant(r, "destroyed_at")))
-        .one();
-  }
-
-  public Mono<Void> markMachineDestroyed(String sessionId) {
-    return db.sql(
-            "UPDATE machines SET destroyed_at = coalesce(destroyed_at, now()) WHERE session_id = $1")
-        .bind(0, sessionId)
-        .fetch()
-        .rowsUpdated()
-        .then();
-  }
-
-  /** Records a finished session's usage once; later calls change nothing. */
-  public Mono<Void> recordUsage(
-      String sessionId, String accountId, double wallSeconds, Double cpuSeconds, Instant endedAt) {
-    var spec =
-        db.sql(
-                "INSERT INTO usage_metrics (session_id, account_id, wall_seconds, cpu_seconds,"
-                    + " ended_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_id) DO NOTHING")
-            .bind(0, sessionId)
-            .bind(1, accountId)
-            .bind(2, wallSeconds);
-    spec = cpuSeconds == null ? spec.bindNull(3, Double.class) : spec.bind(3, cpuSeconds);
-    return spec.bind(4, Rows.odt(endedAt)).fetch().rowsUpdated().then();
-  }
-
-  /** The account's sessions since {@code dayStart}, its active sessions and seconds used. */
-  public Mono<UsageSummary> usage(String accountId, Instant dayStart) {
-    return db.sql(
-            "SELECT"
-                + " (SELECT count(*) FROM sessions WHERE account_id = $1 AND created_at >= $2) AS today,"
-                + " (SELECT count(*) FROM sessions WHERE account_id = $1 AND "
-                + ACTIVE
-                + ") AS active,"
-                + " (SELECT coalesce(sum(wall_seconds), 0) FROM usage_metrics"
-                + "   WHERE account_id = $1 AND ended_at >= $2) AS wall,"
-                + " (SELECT coalesce(sum(cpu_seconds), 0) FROM usage_metrics"
-                + "   WHERE account_id = $1 AND ended_at >= $2) AS cpu")
-        .bind(0, accountId)
-        .bind(1, Rows.odt(dayStart))
-        .map(
-            r ->
-                new UsageSummary(
-                    r.get("today", Long.class),
-                    r.get("active", Long.class),
-                    r.get("wall", Double.class),
-                    r.get("cpu", Double.class)))
-        .one();
-  }
-
-  /** Stores a finished session's retained output, replacing any earlier copy. */
-  public Mono<Void> saveOutput(String sessionId, List<OutputChunk> chunks, long dropped) {
-    Flux<Long> rows =
-        Flux.fromIterable(split(chunks))
-            .index()
-            .concatMap(
-                t ->
-                    db.sql(
-                            "INSERT INTO session_output (session_id, seq, stream, data)"
-                                + " VALUES ($1, $2, $3, $4)")
-                        .bind(0, sessionId)
-                        .bind(1, t.getT1().intValue())
-                        .bind(2, (short) t.getT2().stream())
-                        .bind(3, java.nio.ByteBuffer.wrap(t.getT2().data()))
-                        .fetch()
-                        .rowsUpdated());
-    Mono<Void> work =
-        db.sql("DELETE FROM session_output WHERE session_id = $1")
-            .bind(0, sessionId)
-            .fetch()
-            .rowsUpdated()
-            .thenMany(rows)
-            .then(apply(sessionId, SessionPatch.create().outputArchived(true, dropped)));
-    return tx.transactional(work);
-  }
-
-  /** A finished session's archived output, in order. */
-  public Flux<OutputChunk> loadOutput(String sessionId) {
-    return db.sql("SELECT stream, data FROM session_output WHERE session_id = $1 ORDER BY seq")
-        .bind(0, sessionId)
-        .map(
-            r -> {
-              java.nio.ByteBuffer buf = r.get("data", java.nio.ByteBuffer.class);
-              byte[] b = new byte[buf.remaining()];
-              buf.get(b);
-              return new OutputChunk(r.get("stream", Short.class), b);
-            })
-        .all();
-  }
-
   /** Ids of the given sessions that exist and still need their machine (for the orphan sweep). */
   public Flux<String> liveMachineSessions(List<String> sessionIds) {
     if (sessionIds.isEmpty()) {
@@ -482,64 +295,11 @@ public final class SessionRepository {
     }
     return db.sql(
             "SELECT id FROM sessions WHERE id = ANY($1)"
-                + " AND (status IN ('pending', 'running') OR reconcile_at IS NOT NULL)")
+                + " AND ("
+                + ACTIVE
+                + " OR reconcile_at IS NOT NULL)")
         .bind(0, sessionIds.toArray(new String[0]))
         .map(r -> r.get(0, String.class))
         .all();
-  }
-
-  /** Joins small chunks of one stream and splits big ones, so rows stay near 1 MiB. */
-  private static List<OutputChunk> split(List<OutputChunk> chunks) {
-    List<OutputChunk> out = new java.util.ArrayList<>();
-    java.io.ByteArrayOutputStream cur = new java.io.ByteArrayOutputStream();
-    int curStream = 0;
-    for (OutputChunk c : chunks) {
-      if (c.stream() != curStream || cur.size() + c.data().length > OUTPUT_ROW_BYTES) {
-        if (cur.size() > 0) {
-          out.add(new OutputChunk(curStream, cur.toByteArray()));
-          cur.reset();
-        }
-        curStream = c.stream();
-      }
-      int off = 0;
-      while (c.data().length - off > OUTPUT_ROW_BYTES) {
-        out.add(
-            new OutputChunk(
-                c.stream(), java.util.Arrays.copyOfRange(c.data(), off, off + OUTPUT_ROW_BYTES)));
-        off += OUTPUT_ROW_BYTES;
-      }
-      cur.write(c.data(), off, c.data().length - off);
-    }
-    if (cur.size() > 0) {
-      out.add(new OutputChunk(curStream, cur.toByteArray()));
-    }
-    return out;
-  }
-
-  static SessionRow row(Readable r) {
-    return new SessionRow(
-        r.get("id", String.class),
-        r.get("account_id", String.class),
-        r.get("status", String.class),
-        r.get("spec", String.class),
-        r.get("image", String.class),
-        r.get("backend", String.class),
-        r.get("idempotency_key", String.class),
-        Rows.instant(r, "created_at"),
-        Rows.instant(r, "deadline_at"),
-        Rows.instant(r, "started_at"),
-        Rows.instant(r, "ended_at"),
-        r.get("exit_code", Integer.class),
-        r.get("reason", String.class),
-        r.get("network", String.class),
-        Rows.instant(r, "stop_requested_at"),
-        Rows.instant(r, "term_sent_at"),
-        Rows.instant(r, "kill_requested_at"),
-        r.get("create_attempts", Integer.class),
-        Boolean.TRUE.equals(r.get("output_archived", Boolean.class)),
-        r.get("output_dropped", Long.class),
-        Rows.instant(r, "reconcile_at"),
-        r.get("cpu_seconds", Double.class),
-        r.get("io_holder", String.class));
   }
 }

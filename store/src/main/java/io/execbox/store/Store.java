@@ -24,6 +24,9 @@ public final class Store implements AutoCloseable {
   private final TransactionalOperator tx;
   private final AccountRepository accounts;
   private final SessionRepository sessions;
+  private final MachineRepository machines;
+  private final UsageRepository usage;
+  private final OutputArchive outputs;
   private final Flux<String> sessionWakeups;
 
   public Store(DatabaseSettings settings, int maxConnections) {
@@ -50,6 +53,9 @@ public final class Store implements AutoCloseable {
     this.tx = TransactionalOperator.create(new R2dbcTransactionManager(pool));
     this.accounts = new AccountRepository(db, tx);
     this.sessions = new SessionRepository(db, tx);
+    this.machines = new MachineRepository(db);
+    this.usage = new UsageRepository(db);
+    this.outputs = new OutputArchive(db, tx, sessions);
     this.sessionWakeups = listen(SESSIONS_CHANNEL).share();
   }
 
@@ -59,6 +65,18 @@ public final class Store implements AutoCloseable {
 
   public SessionRepository sessions() {
     return sessions;
+  }
+
+  public MachineRepository machines() {
+    return machines;
+  }
+
+  public UsageRepository usage() {
+    return usage;
+  }
+
+  public OutputArchive outputs() {
+    return outputs;
   }
 
   /**

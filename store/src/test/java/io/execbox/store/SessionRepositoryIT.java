@@ -113,8 +113,8 @@ class SessionRepositoryIT {
             new OutputChunk(1, "a".getBytes()),
             new OutputChunk(1, big),
             new OutputChunk(2, "e".getBytes()));
-    store.sessions().saveOutput(s.id(), chunks, 42).block();
-    List<OutputChunk> back = store.sessions().loadOutput(s.id()).collectList().block();
+    store.outputs().save(s.id(), chunks, 42).block();
+    List<OutputChunk> back = store.outputs().load(s.id()).collectList().block();
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     for (OutputChunk c : back) {

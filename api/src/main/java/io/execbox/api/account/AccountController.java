@@ -3,8 +3,8 @@ package io.execbox.api.account;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.execbox.api.auth.ApiKeys;
 import io.execbox.api.auth.Principal;
-import io.execbox.api.config.Times;
 import io.execbox.api.problem.ApiException;
+import io.execbox.crds.Rfc3339;
 import io.execbox.store.ApiKeyRow;
 import io.execbox.store.Store;
 import io.swagger.v3.oas.annotations.Operation;
@@ -86,7 +86,7 @@ public class AccountController {
                 new AccountView(
                     a.id(),
                     a.name(),
-                    Times.rfc3339(a.createdAt()),
+                    Rfc3339.format(a.createdAt()),
                     new Limits(a.maxActiveSessions(), requestsPerMinute)));
   }
 
@@ -99,7 +99,7 @@ public class AccountController {
     return store
         .accounts()
         .findAccount(p.accountId())
-        .zipWith(store.sessions().usage(p.accountId(), dayStart))
+        .zipWith(store.usage().summary(p.accountId(), dayStart))
         .map(
             t ->
                 new UsageView(
@@ -180,9 +180,9 @@ public class AccountController {
         k.id(),
         k.name(),
         k.keyPrefix(),
-        Times.rfc3339(k.createdAt()),
-        Times.rfc3339(k.revokedAt()),
-        Times.rfc3339(k.lastUsedAt()));
+        Rfc3339.format(k.createdAt()),
+        Rfc3339.format(k.revokedAt()),
+        Rfc3339.format(k.lastUsedAt()));
   }
 
   private static double round(double v) {

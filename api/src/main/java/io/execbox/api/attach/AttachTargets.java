@@ -1,5 +1,7 @@
 package io.execbox.api.attach;
 
+import io.execbox.crds.ExitCodes;
+import io.execbox.crds.SessionPhase;
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.MachineException;
 import io.execbox.machines.MachineRef;
@@ -61,7 +63,7 @@ final class AttachTargets {
                 log.debug("attach {}: the archive", sessionId);
                 return archived(row);
               }
-              if ("pending".equals(row.status())) {
+              if (SessionPhase.PENDING.wire().equals(row.status())) {
                 return Mono.empty();
               }
               if (forwarder.forwards(row.ioHolder(), caller)) {
@@ -111,8 +113,8 @@ final class AttachTargets {
 
   private Mono<AttachTarget> archived(SessionRow row) {
     return store
-        .sessions()
-        .loadOutput(row.id())
+        .outputs()
+        .load(row.id())
         .map(
             c ->
                 new OutputJournal.Chunk(
@@ -136,18 +138,8 @@ final class AttachTargets {
     }
   }
 
-  /**
-   * The exit code a finished session reports: its own, or for a command that never ran, 137 when
-   * killed and 143 when stopped; none when it failed.
-   */
+  /** The exit code a finished session reports (the contract's rule, {@link ExitCodes#reported}). */
   static Integer exitCode(SessionRow row) {
-    if (row.exitCode() != null) {
-      return row.exitCode();
-    }
-    return switch (row.status()) {
-      case "killed" -> 137;
-      case "stopped" -> 143;
-      default -> null;
-    };
+    return ExitCodes.reported(SessionPhase.fromWire(row.status()), row.exitCode());
   }
 }

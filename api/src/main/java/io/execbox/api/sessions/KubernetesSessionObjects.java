@@ -1,6 +1,7 @@
 package io.execbox.api.sessions;
 
 import io.execbox.api.problem.ApiException;
+import io.execbox.crds.Annotations;
 import io.execbox.crds.Labels;
 import io.execbox.crds.Session;
 import io.execbox.crds.SessionIds;
@@ -26,9 +27,6 @@ import reactor.core.scheduler.Schedulers;
  * its finalizer has the operator kill the command and finish the row.
  */
 public final class KubernetesSessionObjects implements SessionObjects {
-  /** The annotation the operator reads as a stop request. */
-  public static final String STOP_ANNOTATION = "execbox.io/stop-requested-at";
-
   private final KubernetesClient client;
   private final String namespace;
   private final Clock clock;
@@ -69,7 +67,7 @@ public final class KubernetesSessionObjects implements SessionObjects {
   public Mono<Void> stopRequested(SessionRow row) {
     String patch =
         "{\"metadata\":{\"annotations\":{\""
-            + STOP_ANNOTATION
+            + Annotations.STOP_REQUESTED
             + "\":\""
             + clock.instant()
             + "\"}}}";

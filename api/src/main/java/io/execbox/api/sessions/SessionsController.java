@@ -6,13 +6,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.execbox.api.auth.Principal;
-import io.execbox.api.config.Times;
 import io.execbox.api.problem.ApiException;
 import io.execbox.api.problem.ApiException.FieldError;
+import io.execbox.crds.Deadlines;
+import io.execbox.crds.Rfc3339;
 import io.execbox.crds.SessionIds;
+import io.execbox.crds.SessionPhase;
 import io.execbox.crds.SessionSpec;
+import io.execbox.crds.Transitions;
 import io.execbox.store.CreateOutcome;
 import io.execbox.store.NewSession;
+import io.execbox.store.SessionPatch;
+import io.execbox.store.SessionPatch.Request;
 import io.execbox.store.SessionRow;
 import io.execbox.store.Store;
 import io.swagger.v3.oas.annotations.Operation;
@@ -23,10 +28,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -52,7 +60,9 @@ public class SessionsController {
   private static final Logger log = LoggerFactory.getLogger(SessionsController.class);
 
   private static final Set<String> STATUSES =
-      Set.of("pending", "running", "stopped", "killed", "failed");
+      Arrays.stream(SessionPhase.values())
+          .map(SessionPhase::wire)
+          .collect(Collectors.toCollection(LinkedHashSet::new));
 
   private final Store store;
   private final ObjectMapper json;
@@ -120,10 +130,7 @@ public class SessionsController {
                   new FieldError("the request does not match the session schema", "body", null))));
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-    int timeout =
-        spec.getResources() != null && spec.getResources().getTimeoutMs() != null
-            ? spec.getResources().getTimeoutMs()
-            : defaultTimeoutMs;
+    Instant deadline = Deadlines.deadline(spec, defaultTimeoutMs, now);
     NewSession s =
         new NewSession(
             SessionIds.newId(),
@@ -133,7 +140,7 @@ public class SessionsController {
             backend,
             idempotencyKey,
             now,
-            now.plusMillis(timeout));
+            deadline);
     SessionSpec created = spec;
     AtomicReference<SessionRow> written = new AtomicReference<>();
     return store
@@ -256,12 +263,12 @@ public class SessionsController {
   public Mono<StatusView> stop(ServerWebExchange exchange, @PathVariable String id) {
     Principal p = Principal.of(exchange);
     return checkId(id)
-        .then(store.sessions().requestStop(p.accountId(), id))
+        .then(store.sessions().decideAndApply(p.accountId(), id, this::stopPatch))
         .switchIfEmpty(Mono.error(ApiException.notFound("session " + id)))
         .flatMap(
             row ->
-                "stopped".equals(row.status())
-                    ? objects.stopRequested(row).thenReturn(new StatusView("stopped"))
+                Transitions.stop(SessionPhase.fromWire(row.status())).accepted()
+                    ? objects.stopRequested(row).thenReturn(new StatusView(row.status()))
                     : Mono.error(
                         ApiException.conflict(
                             "session " + id + " already ended: " + row.status())));
@@ -272,9 +279,23 @@ public class SessionsController {
   public Mono<StatusView> delete(ServerWebExchange exchange, @PathVariable String id) {
     Principal p = Principal.of(exchange);
     return checkId(id)
-        .then(store.sessions().requestKill(p.accountId(), id))
+        .then(store.sessions().decideAndApply(p.accountId(), id, this::killPatch))
         .switchIfEmpty(Mono.error(ApiException.notFound("session " + id)))
         .flatMap(row -> objects.killRequested(row).thenReturn(new StatusView(row.status())));
+  }
+
+  /** What a stop writes: the contract's decision ({@link Transitions#stop}) for the row. */
+  private SessionPatch stopPatch(SessionRow row) {
+    Transitions.Requested t = Transitions.stop(SessionPhase.fromWire(row.status()));
+    return SessionPatch.requested(
+        row, Request.STOP, t.phase().wire(), t.endsNow(), t.reason(), clock.instant());
+  }
+
+  /** What a delete writes: the contract's decision ({@link Transitions#kill}) for the row. */
+  private SessionPatch killPatch(SessionRow row) {
+    Transitions.Requested t = Transitions.kill(SessionPhase.fromWire(row.status()));
+    return SessionPatch.requested(
+        row, Request.KILL, t.phase().wire(), t.endsNow(), t.reason(), clock.instant());
   }
 
   private Mono<SessionRow> owned(ServerWebExchange exchange, String id) {
@@ -307,9 +328,9 @@ public class SessionsController {
         r.id(),
         r.status(),
         r.image(),
-        Times.rfc3339(r.createdAt()),
-        Times.rfc3339(r.startedAt()),
-        Times.rfc3339(r.endedAt()),
+        Rfc3339.format(r.createdAt()),
+        Rfc3339.format(r.startedAt()),
+        Rfc3339.format(r.endedAt()),
         r.exitCode(),
         r.reason(),
         network);

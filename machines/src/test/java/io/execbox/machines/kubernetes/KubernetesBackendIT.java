@@ -438,6 +438,8 @@ class KubernetesBackendIT {
     Collector out = new Collector();
     MachineRef ref = startAttached(m, out);
     awaitState(m.sessionId(), MachineState.RUNNING);
+    // the command runs once its Pod does, but may not have printed yet: kill it after it did
+    awaitStdout(out, "started\n");
     backend.kill(ref);
     assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(137);
     out.awaitEnd();

@@ -1,24 +1,21 @@
 package io.execbox.operator.kubernetes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.execbox.crds.Annotations;
 import io.execbox.crds.Session;
 import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionPhase;
-import io.execbox.crds.SessionSpec;
 import io.execbox.crds.SessionStatus;
-import io.execbox.machines.kubernetes.Owner;
-import io.execbox.operator.standalone.SessionReconciler;
-import io.execbox.store.NewSession;
+import io.execbox.crds.Transitions;
+import io.execbox.operator.step.SessionStep;
+import io.execbox.store.SessionPatch;
+import io.execbox.store.SessionPatch.Request;
 import io.execbox.store.SessionRow;
 import io.execbox.store.SessionWithMachine;
 import io.execbox.store.Store;
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -28,74 +25,53 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes mode: a Session resource is the desired state. Each reconcile makes sure the session
- * has its PostgreSQL row (a resource applied with kubectl gets one, in the account configured for
- * its namespace), passes a stop asked on the resource to the row, lets the one lifecycle ({@link
- * SessionReconciler}, the same code as standalone mode) take its next step, and mirrors the row
- * into the resource's status, with an Event for each important transition. Deleting the resource
- * kills the session and finishes its row (usage recorded) before its finalizer goes. Never sleeps:
- * when the lifecycle must wait, the reconcile is rescheduled for then, and Pod changes and exits
- * bring it forward.
+ * has its PostgreSQL row ({@link RowAdoption}), passes a stop asked on the resource to the row,
+ * lets the one step engine ({@link SessionStep}, the same code as standalone mode) take its next
+ * step, and mirrors the row into the resource's status, with an Event for each important transition
+ * ({@link SessionEvents}). A step that fails throws, so JOSDK retries it with backoff; the status
+ * then says so (condition {@code Reconciled} False, reason {@code StepFailed}) and a Warning Event
+ * tells why. Deleting the resource kills the session and finishes its row (usage recorded) before
+ * its finalizer goes. Never sleeps: when the lifecycle must wait, the reconcile is rescheduled for
+ * then, and Pod changes and exits bring it forward.
  */
 public final class SessionResourceReconciler implements Reconciler<Session>, Cleaner<Session> {
   private static final Logger log = LoggerFactory.getLogger(SessionResourceReconciler.class);
 
-  /** Asks for a stop (SIGTERM, then SIGKILL after the grace period); any value. */
-  public static final String STOP_ANNOTATION = "execbox.io/stop-requested-at";
-
   private static final Duration SOON = Duration.ofMillis(100);
-
-  /** How long an API-written resource may be without its row before the operator adopts it. */
-  static final Duration API_COMMIT_GRACE = Duration.ofSeconds(10);
-
   private static final Duration API_COMMIT_RETRY = Duration.ofMillis(200);
 
   private final Store store;
-  private final SessionReconciler lifecycle;
-  private final ObjectMapper json;
+  private final SessionStep step;
   private final Clock clock;
   private final KubernetesModeOptions options;
-  private final Map<String, Owner> owners;
+  private final RowAdoption rows;
+  private final SessionEvents events;
+  private final StepMemo memo = new StepMemo();
+  private final java.util.Map<String, io.execbox.machines.kubernetes.Owner> owners;
   private final SimpleInboundEventSource<Session> wakeups =
       new SimpleInboundEventSource<>("wakeups");
 
-  /**
-   * What the last full step of each session saw: the resource's generation and stop request, and
-   * when its row is next due. A reconcile that brings nothing new — the event of this operator's
-   * own status write, say — only reschedules, without touching PostgreSQL or the cluster.
-   */
-  private final Map<String, Step> lastStep = new ConcurrentHashMap<>();
-
-  /** Sessions whose machine changed (or command exited) since their last full step. */
-  private final Map<String, Boolean> changed = new ConcurrentHashMap<>();
-
-  private record Step(String inputs, Instant due, String accountId) {}
-
-  /**
-   * @param owners filled here with each session's resource, read by the kubernetes driver to make
-   *     the resource the owner of the Pod and its objects
-   */
   public SessionResourceReconciler(
       Store store,
-      SessionReconciler lifecycle,
-      ObjectMapper json,
+      SessionStep step,
+      com.fasterxml.jackson.databind.ObjectMapper json,
       Clock clock,
       KubernetesModeOptions options,
-      Map<String, Owner> owners) {
+      java.util.Map<String, io.execbox.machines.kubernetes.Owner> owners) {
+    this.owners = owners;
     this.store = store;
-    this.lifecycle = lifecycle;
-    this.json = json;
+    this.step = step;
     this.clock = clock;
     this.options = options;
-    this.owners = owners;
+    this.rows = new RowAdoption(store, json, clock, options);
+    this.events = new SessionEvents(clock);
   }
 
   /**
@@ -103,7 +79,7 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
    */
   public void wake(String sessionId) {
     if (SessionIds.isValid(sessionId)) {
-      changed.put(sessionId, Boolean.TRUE);
+      memo.changed(sessionId);
       wakeups.propagateEvent(new ResourceID(SessionIds.objectName(sessionId), options.namespace()));
     }
   }
@@ -116,63 +92,90 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
   @Override
   public UpdateControl<Session> reconcile(Session resource, Context<Session> context) {
     String id = sessionId(resource);
-    if (id == null) {
-      // not a session name: say so where kubectl describe shows it, and do nothing else
-      log.warn("Session {} is not named sess-<hex>: ignored", resource.getMetadata().getName());
-      event(
-          resource,
-          "Warning",
-          "InvalidName",
-          "a Session must be named sess- and 16 to 64 lowercase hex digits; this one is not run",
-          context);
-      return UpdateControl.noUpdate();
-    }
-    if (resource.getSpec() == null) {
-      // the CRD requires a spec; a resource without one got in under an older CRD
-      event(
-          resource,
-          "Warning",
-          "InvalidSpec",
-          "a Session needs a spec; this one is not run",
-          context);
+    if (id == null || resource.getSpec() == null) {
+      refuse(resource, id, context);
       return UpdateControl.noUpdate();
     }
     boolean stopAsked =
         resource.getMetadata().getAnnotations() != null
-            && resource.getMetadata().getAnnotations().containsKey(STOP_ANNOTATION);
+            && resource.getMetadata().getAnnotations().containsKey(Annotations.STOP_REQUESTED);
     String inputs = resource.getMetadata().getGeneration() + "/" + stopAsked;
-    Step last = lastStep.get(id);
     Instant now = clock.instant();
-    if (changed.remove(id) == null
-        && last != null
-        && last.inputs().equals(inputs)
-        && (last.due() == null || last.due().isAfter(now.plus(SOON)))) {
+    Optional<Instant> idle = memo.idleUntil(id, inputs, now);
+    if (idle.isPresent()) {
       // nothing new since the last step (this operator's own status write, say)
       log.debug("session {}: idle", id);
-      UpdateControl<Session> idle = UpdateControl.noUpdate();
-      if (last.due() != null) {
-        idle.rescheduleAfter(Duration.between(now, last.due()).toMillis());
+      UpdateControl<Session> control = UpdateControl.noUpdate();
+      if (!idle.get().equals(Instant.MAX)) {
+        control.rescheduleAfter(Duration.between(now, idle.get()).toMillis());
       }
-      return idle;
+      return control;
     }
     log.debug("session {}: step ({})", id, inputs);
-    owners.put(id, owner(resource));
-    if (last == null) {
+    String account = memo.accountOf(id);
+    if (account == null) {
       // first sight of the resource in this process: make sure its row exists
-      SessionRow row = ensureRow(id, resource, now);
+      SessionRow row = rows.ensureRow(id, resource, now);
       if (row == null) {
         // the API's transaction has not committed yet, or failed and deletes the resource
         return UpdateControl.<Session>noUpdate().rescheduleAfter(API_COMMIT_RETRY.toMillis());
       }
-      if (stopAsked && row.active()) {
-        store.sessions().requestStop(row.accountId(), id).block(options.storeTimeout());
-      }
-    } else if (stopAsked) {
-      // requestStop changes nothing on a row that is stopped already or has ended
-      store.sessions().requestStop(last.accountId(), id).block(options.storeTimeout());
+      account = row.accountId();
     }
-    SessionWithMachine after = lifecycle.reconcileAndRead(id).block(options.storeTimeout());
+    if (stopAsked) {
+      // a stop changes nothing on a row that is stopped already or has ended
+      request(account, id, Request.STOP);
+    }
+    owners.put(
+        id,
+        new io.execbox.machines.kubernetes.Owner(
+            resource.getApiVersion(),
+            resource.getKind(),
+            resource.getMetadata().getName(),
+            resource.getMetadata().getUid()));
+    SessionWithMachine after = step.run(id).block(options.storeTimeout());
     return mirror(resource, id, inputs, context, after);
+  }
+
+  /** A resource that cannot run: say why where kubectl describe shows it, and do nothing else. */
+  private void refuse(Session resource, String id, Context<Session> context) {
+    if (id == null) {
+      log.warn("Session {} is not named sess-<hex>: ignored", resource.getMetadata().getName());
+      events.record(
+          context.getClient(),
+          resource,
+          SessionEvents.WARNING,
+          "InvalidName",
+          "a Session must be named sess- and 16 to 64 lowercase hex digits; this one is not run");
+    } else {
+      // the CRD requires a spec; a resource without one got in under an older CRD
+      events.record(
+          context.getClient(),
+          resource,
+          SessionEvents.WARNING,
+          "InvalidSpec",
+          "a Session needs a spec; this one is not run");
+    }
+  }
+
+  /** A failed step: the status and a Warning Event say why; JOSDK retries with backoff. */
+  @Override
+  public ErrorStatusUpdateControl<Session> updateErrorStatus(
+      Session resource, Context<Session> context, Exception e) {
+    String id = sessionId(resource);
+    if (id != null) {
+      memo.forget(id);
+    }
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    log.warn("Session {}: step failed, will retry: {}", resource.getMetadata().getName(), message);
+    events.record(context.getClient(), resource, SessionEvents.WARNING, "StepFailed", message);
+    SessionStatus failed =
+        SessionStatuses.stepFailed(
+            resource.getStatus(), message, resource.getMetadata().getGeneration(), clock.instant());
+    if (SessionStatuses.same(resource.getStatus(), failed)) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    return ErrorStatusUpdateControl.patchStatus(statusPatch(resource, failed));
   }
 
   @Override
@@ -181,18 +184,22 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
     if (id == null) {
       return DeleteControl.defaultDelete();
     }
+    memo.forget(id);
     SessionRow row = store.sessions().findById(id).block(options.storeTimeout());
-    lastStep.remove(id);
-    changed.remove(id);
     if (row == null) {
       owners.remove(id);
       return DeleteControl.defaultDelete();
     }
     if (row.active() && row.killRequestedAt() == null) {
-      store.sessions().requestKill(row.accountId(), id).block(options.storeTimeout());
-      event(resource, "Normal", "Killing", "the Session was deleted: killing its command", context);
+      request(row.accountId(), id, Request.KILL);
+      events.record(
+          context.getClient(),
+          resource,
+          SessionEvents.NORMAL,
+          "Killing",
+          "the Session was deleted: killing its command");
     }
-    lifecycle.reconcile(id).block(options.storeTimeout());
+    step.run(id).block(options.storeTimeout());
     SessionRow after = store.sessions().findById(id).block(options.storeTimeout());
     if (after != null && after.reconcileAt() != null) {
       // the machine is still being killed, archived or removed
@@ -200,6 +207,23 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
     }
     owners.remove(id);
     return DeleteControl.defaultDelete();
+  }
+
+  /** Writes a stop or kill asked on the resource to the row, as the contract decides it. */
+  private void request(String account, String id, Request request) {
+    store
+        .sessions()
+        .decideAndApply(
+            account,
+            id,
+            row -> {
+              SessionPhase phase = SessionPhase.fromWire(row.status());
+              Transitions.Requested t =
+                  request == Request.STOP ? Transitions.stop(phase) : Transitions.kill(phase);
+              return SessionPatch.requested(
+                  row, request, t.phase().wire(), t.endsNow(), t.reason(), clock.instant());
+            })
+        .block(options.storeTimeout());
   }
 
   /**
@@ -217,11 +241,10 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
             ? after
             : store.sessions().findWithMachineName(id).block(options.storeTimeout());
     if (found == null) {
-      lastStep.remove(id);
       return UpdateControl.<Session>noUpdate().rescheduleAfter(1000);
     }
     SessionRow row = found.row();
-    lastStep.put(id, new Step(inputs, row.reconcileAt(), row.accountId()));
+    memo.stepped(id, inputs, row.reconcileAt(), row.accountId());
     SessionStatus previous = resource.getStatus();
     SessionStatus now =
         SessionStatuses.of(
@@ -234,17 +257,8 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
     if (SessionStatuses.same(previous, now)) {
       control = UpdateControl.noUpdate();
     } else {
-      announce(resource, previous, now, context);
-      // server-side apply of the status alone: no resourceVersion, so no conflict with a
-      // concurrent change of the spec or metadata (a stop annotation, say)
-      Session patch = new Session();
-      patch.setMetadata(
-          new ObjectMetaBuilder()
-              .withName(resource.getMetadata().getName())
-              .withNamespace(resource.getMetadata().getNamespace())
-              .build());
-      patch.setStatus(now);
-      control = UpdateControl.patchStatus(patch);
+      events.announce(context.getClient(), resource, previous, now);
+      control = UpdateControl.patchStatus(statusPatch(resource, now));
     }
     if (row.reconcileAt() != null) {
       control.rescheduleAfter(delay(row).toMillis());
@@ -252,166 +266,24 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
     return control;
   }
 
+  /**
+   * A server-side apply of the status alone: no resourceVersion, so no conflict with a concurrent
+   * change of the spec or metadata (a stop annotation, say).
+   */
+  private static Session statusPatch(Session resource, SessionStatus status) {
+    Session patch = new Session();
+    patch.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(resource.getMetadata().getName())
+            .withNamespace(resource.getMetadata().getNamespace())
+            .build());
+    patch.setStatus(status);
+    return patch;
+  }
+
   private Duration delay(SessionRow row) {
     Duration d = Duration.between(clock.instant(), row.reconcileAt());
     return d.compareTo(SOON) < 0 ? SOON : d;
-  }
-
-  /** Events for the transitions a user looks for with {@code kubectl describe}. */
-  private void announce(
-      Session resource, SessionStatus previous, SessionStatus now, Context<Session> context) {
-    SessionPhase before = previous == null ? null : previous.getPhase();
-    if (before == now.getPhase()) {
-      return;
-    }
-    switch (now.getPhase()) {
-      case RUNNING -> event(resource, "Normal", "Started", "the command is running", context);
-      case STOPPED ->
-          event(
-              resource,
-              "Normal",
-              "Exited",
-              "exit code " + (now.getExitCode() == null ? "pending" : now.getExitCode()),
-              context);
-      case KILLED ->
-          event(
-              resource,
-              "Normal",
-              "Killed",
-              now.getReason() == null ? "killed" : now.getReason(),
-              context);
-      case FAILED ->
-          event(
-              resource,
-              "Warning",
-              "Failed",
-              now.getReason() == null ? "the session could not run" : now.getReason(),
-              context);
-      default -> {}
-    }
-  }
-
-  private void event(
-      Session resource, String type, String reason, String message, Context<Session> context) {
-    try {
-      Instant now = clock.instant();
-      context
-          .getClient()
-          .v1()
-          .events()
-          .inNamespace(resource.getMetadata().getNamespace())
-          .resource(
-              new EventBuilder()
-                  .withNewMetadata()
-                  .withGenerateName(resource.getMetadata().getName() + ".")
-                  .withNamespace(resource.getMetadata().getNamespace())
-                  .endMetadata()
-                  .withInvolvedObject(
-                      new ObjectReferenceBuilder()
-                          .withApiVersion(resource.getApiVersion())
-                          .withKind(resource.getKind())
-                          .withName(resource.getMetadata().getName())
-                          .withNamespace(resource.getMetadata().getNamespace())
-                          .withUid(resource.getMetadata().getUid())
-                          .build())
-                  .withType(type)
-                  .withReason(reason)
-                  .withMessage(message)
-                  .withFirstTimestamp(now.truncatedTo(ChronoUnit.SECONDS).toString())
-                  .withLastTimestamp(now.truncatedTo(ChronoUnit.SECONDS).toString())
-                  .withCount(1)
-                  .withNewSource("execbox-operator", null)
-                  .build())
-          .create();
-    } catch (RuntimeException e) {
-      log.debug(
-          "event {} for {} not recorded: {}",
-          reason,
-          resource.getMetadata().getName(),
-          e.toString());
-    }
-  }
-
-  /**
-   * The session's row; a resource without one (applied with kubectl) gets it now. One the API wrote
-   * (it has an owner label) is given {@link #API_COMMIT_GRACE} for the API's transaction to commit
-   * its row, or, when that transaction fails, for the API to delete it: null until then.
-   */
-  private SessionRow ensureRow(String id, Session resource, Instant now) {
-    var labels = resource.getMetadata().getLabels();
-    if (labels != null && labels.containsKey(io.execbox.crds.Labels.OWNER)) {
-      // the API wrote it beside its row: look the row up first
-      SessionRow row = store.sessions().findById(id).block(options.storeTimeout());
-      if (row != null) {
-        return row;
-      }
-      String ts = resource.getMetadata().getCreationTimestamp();
-      if (ts != null && Instant.parse(ts).plus(API_COMMIT_GRACE).isAfter(now)) {
-        return null;
-      }
-      // its row was lost (a restored database, say): adopt it in the account it names
-    }
-    SessionSpec spec = resource.getSpec();
-    String specJson;
-    try {
-      specJson = json.writeValueAsString(spec);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-    Instant created = creationTime(resource);
-    int timeout =
-        spec.getResources() != null && spec.getResources().getTimeoutMs() != null
-            ? spec.getResources().getTimeoutMs()
-            : options.defaultTimeoutMs();
-    String account = accountOf(resource);
-    log.info("session {}: no row yet; it goes to account {}", id, account);
-    return store
-        .sessions()
-        .adopt(
-            new NewSession(
-                id,
-                account,
-                specJson,
-                spec.getImage(),
-                "kubernetes",
-                null,
-                created,
-                created.plusMillis(timeout)))
-        .block(options.storeTimeout());
-  }
-
-  /**
-   * The account of a resource without a row: the one its owner label names, when that account
-   * exists (the API labels what it writes, so a resource whose row was lost keeps its account);
-   * otherwise the account configured for its namespace.
-   */
-  private String accountOf(Session resource) {
-    var labels = resource.getMetadata().getLabels();
-    String owner = labels == null ? null : labels.get(io.execbox.crds.Labels.OWNER);
-    if (owner != null
-        && store.accounts().findAccount(owner).block(options.storeTimeout()) != null) {
-      return owner;
-    }
-    return options.accountFor(resource.getMetadata().getNamespace());
-  }
-
-  private Instant creationTime(Session resource) {
-    String ts = resource.getMetadata().getCreationTimestamp();
-    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-    if (ts == null) {
-      return now;
-    }
-    Instant t = Instant.parse(ts);
-    // a resource created long ago (the operator was down) still gets its whole deadline from now
-    return t.isBefore(now.minusSeconds(5)) ? now : t;
-  }
-
-  private static Owner owner(Session resource) {
-    return new Owner(
-        resource.getApiVersion(),
-        resource.getKind(),
-        resource.getMetadata().getName(),
-        resource.getMetadata().getUid());
   }
 
   /** The session id of a resource named {@code sess-<hex>}, or null. */

@@ -1,12 +1,13 @@
 package io.execbox.operator.kubernetes;
 
+import io.execbox.crds.Conditions;
+import io.execbox.crds.Rfc3339;
 import io.execbox.crds.SessionPhase;
 import io.execbox.crds.SessionStatus;
 import io.execbox.store.SessionRow;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -17,9 +18,6 @@ import java.util.Objects;
  * Finished}, whose transition times move only when their status does.
  */
 final class SessionStatuses {
-  static final String STARTED = "Started";
-  static final String FINISHED = "Finished";
-
   private SessionStatuses() {}
 
   static SessionStatus of(
@@ -37,21 +35,67 @@ final class SessionStatuses {
     conditions.add(
         condition(
             previous,
-            STARTED,
+            Conditions.STARTED,
             row.startedAt() != null,
             row.startedAt() != null
-                ? "CommandStarted"
-                : phase == SessionPhase.FAILED ? "CouldNotStart" : "Pending",
+                ? Conditions.COMMAND_STARTED
+                : phase == SessionPhase.FAILED ? Conditions.COULD_NOT_START : Conditions.PENDING,
             row.startedAt() != null ? null : row.reason(),
             generation,
             now));
     conditions.add(
         condition(
             previous,
-            FINISHED,
+            Conditions.FINISHED,
             phase.isTerminal(),
             capitalized(phase.wire()),
             finishedMessage(row, phase),
+            generation,
+            now));
+    conditions.add(
+        condition(
+            previous,
+            Conditions.RECONCILED,
+            true,
+            Conditions.STEP_SUCCEEDED,
+            null,
+            generation,
+            now));
+    s.setConditions(conditions);
+    return s;
+  }
+
+  /**
+   * The status after a failed step: as it was (a fresh pending one if none), with {@code
+   * Reconciled} False, reason {@code StepFailed} and the failure as its message.
+   */
+  static SessionStatus stepFailed(
+      SessionStatus previous, String message, Long generation, Instant now) {
+    SessionStatus s = new SessionStatus();
+    List<Condition> conditions = new ArrayList<>();
+    if (previous != null) {
+      s.setPhase(previous.getPhase());
+      s.setMachineName(previous.getMachineName());
+      s.setStartedAt(previous.getStartedAt());
+      s.setEndedAt(previous.getEndedAt());
+      s.setExitCode(previous.getExitCode());
+      s.setReason(previous.getReason());
+      s.setObservedGeneration(previous.getObservedGeneration());
+      if (previous.getConditions() != null) {
+        previous.getConditions().stream()
+            .filter(c -> !Conditions.RECONCILED.equals(c.getType()))
+            .forEach(conditions::add);
+      }
+    } else {
+      s.setPhase(SessionPhase.PENDING);
+    }
+    conditions.add(
+        condition(
+            previous,
+            Conditions.RECONCILED,
+            false,
+            Conditions.STEP_FAILED,
+            message,
             generation,
             now));
     s.setConditions(conditions);
@@ -124,6 +168,6 @@ final class SessionStatuses {
   }
 
   static String time(Instant t) {
-    return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
+    return Rfc3339.format(t);
   }
 }

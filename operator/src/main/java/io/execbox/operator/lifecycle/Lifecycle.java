@@ -1,7 +1,10 @@
 package io.execbox.operator.lifecycle;
 
+import io.execbox.crds.ExitCodes;
 import io.execbox.crds.SessionPhase;
+import io.execbox.machines.MachineState;
 import io.execbox.machines.Observation;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -10,8 +13,11 @@ import java.time.Instant;
  * from a table.
  */
 public final class Lifecycle {
-  /** Exit code of a command killed by SIGKILL, as every runtime reports it. */
-  public static final int KILLED_EXIT_CODE = 137;
+  /**
+   * How far in the past a Session resource's creation may lie and still count as its creation: one
+   * older than this (applied while the operator was down) gets its whole deadline from now.
+   */
+  public static final Duration ADOPTION_SLACK = Duration.ofSeconds(5);
 
   private Lifecycle() {}
 
@@ -45,7 +51,7 @@ public final class Lifecycle {
         if (active) {
           String reason = obs.oomKilled() ? "OOMKilled" : null;
           if (pastDeadline) {
-            yield new Action.RecordEnd(SessionPhase.KILLED, KILLED_EXIT_CODE, "deadline exceeded");
+            yield new Action.RecordEnd(SessionPhase.KILLED, ExitCodes.KILLED, "deadline exceeded");
           }
           yield new Action.RecordEnd(SessionPhase.STOPPED, obs.exitCode(), reason);
         }
@@ -61,6 +67,38 @@ public final class Lifecycle {
     };
   }
 
+  /**
+   * The step after the machine was created (and, where the backend allows, attached and started),
+   * from what the backend sees then: a command that runs or already ran is recorded running; a
+   * machine the runtime still prepares (a Pod being scheduled) is looked at again after the poll
+   * interval, or at the deadline if sooner, unless its change event comes first; anything else is
+   * looked at again at once.
+   */
+  public static Action afterCreate(
+      Observation obs, Instant now, Instant deadlineAt, LifecyclePolicy policy) {
+    if (obs.state() == MachineState.RUNNING || obs.state() == MachineState.EXITED) {
+      return new Action.RecordRunning(obs.startedAt() != null ? obs.startedAt() : now);
+    }
+    if (obs.state() == MachineState.STARTING) {
+      Instant next = now.plus(policy.poll());
+      return new Action.Wait(next.isBefore(deadlineAt) ? next : deadlineAt);
+    }
+    return new Action.Wait(now);
+  }
+
+  /**
+   * When a session adopted from a Session resource (applied with kubectl) counts as created: the
+   * resource's creation time, unless that lies more than {@link #ADOPTION_SLACK} in the past (it
+   * was applied while no operator ran) or is unknown; then now, so that it still gets its whole
+   * deadline.
+   */
+  public static Instant adoptedCreation(Instant resourceCreated, Instant now) {
+    if (resourceCreated == null || resourceCreated.isBefore(now.minus(ADOPTION_SLACK))) {
+      return now;
+    }
+    return resourceCreated;
+  }
+
   private static Action absent(
       SessionState s, boolean active, boolean pastDeadline, LifecyclePolicy policy) {
     if (!active) {
@@ -70,7 +108,7 @@ public final class Lifecycle {
     }
     if (pastDeadline) {
       return new Action.RecordEnd(
-          SessionPhase.KILLED, KILLED_EXIT_CODE, "deadline exceeded before the command started");
+          SessionPhase.KILLED, ExitCodes.KILLED, "deadline exceeded before the command started");
     }
     if (s.status() == SessionPhase.RUNNING) {
       return new Action.Fail("the machine disappeared while running");

@@ -2,7 +2,10 @@ package io.execbox.operator.standalone;
 
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.io.SessionIoHub;
+import io.execbox.operator.step.SessionStep;
+import io.execbox.store.SessionPatch;
 import io.execbox.store.Store;
+import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +23,9 @@ public final class StandaloneLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StandaloneLoop.class);
 
   private final Store store;
-  private final SessionReconciler reconciler;
+  private final SessionStep step;
+  private final Clock clock;
+  private final StepBackoff backoff = new StepBackoff();
   private final SessionIoHub hub;
   private final MachineBackend backend;
   private final Duration tick;
@@ -29,13 +34,15 @@ public final class StandaloneLoop implements AutoCloseable {
 
   public StandaloneLoop(
       Store store,
-      SessionReconciler reconciler,
+      SessionStep step,
+      Clock clock,
       SessionIoHub hub,
       MachineBackend backend,
       Duration tick,
       int concurrency) {
     this.store = store;
-    this.reconciler = reconciler;
+    this.step = step;
+    this.clock = clock;
     this.hub = hub;
     this.backend = backend;
     this.tick = tick;
@@ -66,12 +73,36 @@ public final class StandaloneLoop implements AutoCloseable {
     return store
         .sessions()
         .dueIds(256)
-        .flatMap(reconciler::reconcile, concurrency)
+        .flatMap(this::reconcile, concurrency)
         .then()
         .onErrorResume(
             e -> {
               log.warn("reconcile pass failed: {}", e.toString());
               return Mono.empty();
+            });
+  }
+
+  /**
+   * Takes the session's step; when it fails, logs why and puts the row's next try off by the
+   * session's backoff, so a failing backend or database is not hammered once a second.
+   */
+  Mono<Void> reconcile(String id) {
+    return step.run(id)
+        .doOnSuccess(x -> backoff.succeeded(id))
+        .then()
+        .onErrorResume(
+            e -> {
+              Duration wait = backoff.failed(id);
+              log.warn(
+                  "session {}: step failed ({} in a row), next try in {} ms: {}",
+                  id,
+                  backoff.failures(id),
+                  wait.toMillis(),
+                  e.toString());
+              return store
+                  .sessions()
+                  .apply(id, SessionPatch.create().reconcileAt(clock.instant().plus(wait)))
+                  .onErrorResume(x -> Mono.empty());
             });
   }
 
