@@ -2,6 +2,7 @@ package io.execbox.server;
 
 import io.execbox.api.auth.ApiKeys;
 import io.execbox.api.config.ApiConfiguration;
+import io.execbox.api.config.DocumentsOffTheEventLoop;
 import io.execbox.store.Store;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,6 +49,11 @@ class ApiRoleConfiguration {
         .block(Duration.ofSeconds(30));
     log.info("bootstrap key {}… is ready", ApiKeys.prefix(key));
     return new BootstrapKey();
+  }
+
+  @Bean
+  DocumentsOffTheEventLoop documentsOffTheEventLoop() {
+    return new DocumentsOffTheEventLoop();
   }
 
   @Bean(destroyMethod = "dispose")

@@ -118,7 +118,10 @@ class KubernetesModeIT {
     assertThat(done.getStatus().getObservedGeneration()).isEqualTo(1L);
     assertThat(done.getStatus().getConditions())
         .extracting(x -> x.getType() + "=" + x.getStatus() + "/" + x.getReason())
-        .containsExactly("Started=True/CommandStarted", "Finished=True/Stopped");
+        .containsExactly(
+            "Started=True/CommandStarted",
+            "Finished=True/Stopped",
+            "Reconciled=True/StepSucceeded");
     List<String> reasons =
         kube.v1().events().inNamespace(namespace).list().getItems().stream()
             .filter(e -> SessionIds.objectName(id).equals(e.getInvolvedObject().getName()))
