@@ -3,6 +3,7 @@ package io.execbox.server;
 import io.execbox.api.auth.ApiKeys;
 import io.execbox.api.config.ApiConfiguration;
 import io.execbox.api.config.DocumentsOffTheEventLoop;
+import io.execbox.server.ExecboxProperties.Role;
 import io.execbox.store.Store;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,8 +11,6 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -20,7 +19,7 @@ import reactor.core.publisher.Flux;
 
 /** The api role, plus the start-up key and the active-sessions gauge. */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnExpression("'${execbox.roles:api,operator}'.contains('api')")
+@ConditionalOnExecbox(roles = Role.API)
 @Import(ApiConfiguration.class)
 class ApiRoleConfiguration {
   private static final Logger log = LoggerFactory.getLogger(ApiRoleConfiguration.class);
@@ -34,13 +33,11 @@ class ApiRoleConfiguration {
    * /health} and then uses the key never gets a 401.
    */
   @Bean
-  BootstrapKey bootstrapKey(Store store, @Value("${execbox.bootstrap-key:}") String key) {
-    if (key == null || key.isBlank()) {
+  BootstrapKey bootstrapKey(Store store, ExecboxProperties properties) {
+    // well-formed: the configuration tree checked it
+    String key = properties.bootstrapKey();
+    if (key == null) {
       return new BootstrapKey();
-    }
-    if (!ApiKeys.wellFormed(key)) {
-      throw new ConfigurationException(
-          "EXECBOX_BOOTSTRAP_KEY must be sk_ followed by at least 32 characters from A-Z a-z 0-9 _ -");
     }
     store
         .accounts()

@@ -1,15 +1,29 @@
 package io.execbox.server;
 
+import io.execbox.api.config.ApiOptions;
 import java.time.Clock;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({ExecboxProperties.class, DockerProperties.class})
 class CommonConfiguration {
   @Bean
   Clock clock() {
     return Clock.systemUTC();
+  }
+
+  /** What the api role and the attach WebSocket (served by an operator-only process too) need. */
+  @Bean
+  ApiOptions apiOptions(ExecboxProperties p) {
+    return new ApiOptions(
+        p.defaultTimeoutMs(),
+        p.maxActiveSessions(),
+        p.rateLimitPerMinute(),
+        p.adminToken(),
+        p.advertiseAddress());
   }
 
   /**

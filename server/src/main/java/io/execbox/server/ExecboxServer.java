@@ -24,7 +24,7 @@ public class ExecboxServer {
     try {
       SpringApplication.run(ExecboxServer.class, args);
     } catch (RuntimeException e) {
-      System.err.println("execbox: cannot start: " + StartupFailures.explain(e));
+      System.err.println(StartupFailures.line(e));
       System.exit(1);
     }
   }

@@ -10,6 +10,8 @@ import io.execbox.machines.kubernetes.Owner;
 import io.execbox.operator.kubernetes.KubernetesModeOptions;
 import io.execbox.operator.kubernetes.SessionResourceReconciler;
 import io.execbox.operator.step.SessionStep;
+import io.execbox.server.ExecboxProperties.Mode;
+import io.execbox.server.ExecboxProperties.Role;
 import io.execbox.store.Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -19,14 +21,10 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -37,38 +35,23 @@ import org.springframework.context.annotation.Configuration;
  * on a Lease, instead of the standalone loop.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(name = "execbox.mode", havingValue = "kubernetes")
+@ConditionalOnExecbox(mode = Mode.KUBERNETES)
 class KubernetesModeConfiguration {
   private static final Logger log = LoggerFactory.getLogger(KubernetesModeConfiguration.class);
 
   @Bean
-  SessionObjects sessionObjects(
-      KubernetesClient client,
-      @Value("${execbox.namespace:execbox}") String namespace,
-      Clock clock) {
-    return new KubernetesSessionObjects(client, namespace, clock);
+  SessionObjects sessionObjects(KubernetesClient client, ExecboxProperties p, Clock clock) {
+    return new KubernetesSessionObjects(client, p.namespace(), clock);
   }
 
   @Bean
-  KubernetesModeOptions kubernetesModeOptions(
-      @Value("${execbox.namespace:execbox}") String namespace,
-      @Value("${execbox.kubernetes.account:acct_kubernetes}") String account,
-      @Value("${execbox.kubernetes.namespace-accounts:}") String namespaceAccounts,
-      @Value("${execbox.default-timeout-ms:300000}") int defaultTimeoutMs) {
-    Map<String, String> byNamespace = new LinkedHashMap<>();
-    for (String pair : namespaceAccounts.split(",")) {
-      if (pair.isBlank()) {
-        continue;
-      }
-      String[] kv = pair.split("=", 2);
-      if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
-        throw new ConfigurationException(
-            "EXECBOX_KUBERNETES_NAMESPACE_ACCOUNTS must be namespace=account,…, not " + pair);
-      }
-      byNamespace.put(kv[0].strip(), kv[1].strip());
-    }
+  KubernetesModeOptions kubernetesModeOptions(ExecboxProperties p) {
     return new KubernetesModeOptions(
-        namespace, account, byNamespace, defaultTimeoutMs, Duration.ofSeconds(30));
+        p.namespace(),
+        p.kubernetes().account(),
+        p.kubernetes().namespaceAccountMap(),
+        p.defaultTimeoutMs(),
+        Duration.ofSeconds(30));
   }
 
   /** This replica's name in the operator Lease. */
@@ -79,9 +62,7 @@ class KubernetesModeConfiguration {
    * registers a nested configuration on its own, whatever its outer class's condition).
    */
   @Configuration(proxyBeanMethods = false)
-  @ConditionalOnExpression(
-      "'${execbox.mode:standalone}' == 'kubernetes'"
-          + " && '${execbox.roles:api,operator}'.contains('operator')")
+  @ConditionalOnExecbox(mode = Mode.KUBERNETES, roles = Role.OPERATOR)
   static class OperatorRole {
     @Bean
     SessionResourceReconciler sessionResourceReconciler(
@@ -91,7 +72,8 @@ class KubernetesModeConfiguration {
         Clock clock,
         KubernetesModeOptions options,
         Map<String, Owner> sessionOwners,
-        @Value("${execbox.max-active-sessions:10}") int maxActive) {
+        ExecboxProperties p) {
+      int maxActive = p.maxActiveSessions();
       // the account of resources applied directly, so that their rows have one
       store
           .accounts()
@@ -125,9 +107,10 @@ class KubernetesModeConfiguration {
         MachineBackend backend,
         SessionIoHub hub,
         KubernetesModeOptions options,
-        @Value("${execbox.kubernetes.lease:execbox-operator}") String lease,
-        @Value("${execbox.kubernetes.lease-duration:15s}") Duration leaseDuration,
-        @Value("${execbox.reconcile-concurrency:16}") int concurrency) {
+        ExecboxProperties p) {
+      String lease = p.kubernetes().lease();
+      Duration leaseDuration = p.kubernetes().leaseDuration();
+      int concurrency = p.concurrency();
       return new SmartLifecycle() {
         private Operator operator;
         private volatile boolean stopping;

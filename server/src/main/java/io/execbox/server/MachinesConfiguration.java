@@ -11,24 +11,20 @@ import io.execbox.machines.io.SessionIoHub;
 import io.execbox.machines.kubernetes.KubernetesBackend;
 import io.execbox.machines.kubernetes.Owner;
 import io.execbox.machines.kubernetes.PodOptions;
+import io.execbox.server.ExecboxProperties.Backend;
+import io.execbox.server.ExecboxProperties.Mode;
 import io.execbox.store.Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
-import org.springframework.util.unit.DataSize;
 
 /** The machine backend (EXECBOX_BACKEND) and the I/O hub on top of it. */
 @Configuration(proxyBeanMethods = false)
@@ -48,7 +44,7 @@ class MachinesConfiguration {
    * The cluster of KUBECONFIG, or the in-cluster configuration: only for the kubernetes backend.
    */
   @Bean(destroyMethod = "close")
-  @ConditionalOnProperty(name = "execbox.backend", havingValue = "kubernetes")
+  @ConditionalOnExecbox(backend = Backend.KUBERNETES)
   KubernetesClient kubernetesClient() {
     try {
       return new KubernetesClientBuilder().build();
@@ -63,56 +59,36 @@ class MachinesConfiguration {
 
   @Bean
   MachineBackend machineBackend(
-      @Value("${execbox.backend:docker}") String backend,
-      @Value("${execbox.mode:standalone}") String mode,
-      Environment env,
+      ExecboxProperties p,
+      DockerProperties docker,
       Store store,
       ObjectProvider<KubernetesClient> client,
       Map<String, Owner> sessionOwners) {
-    String m = mode.toLowerCase(Locale.ROOT);
-    if (!"standalone".equals(m) && !"kubernetes".equals(m)) {
-      throw new ConfigurationException(
-          "EXECBOX_MODE must be standalone or kubernetes, not " + mode);
-    }
-    if ("kubernetes".equals(m) && !"kubernetes".equalsIgnoreCase(backend)) {
-      throw new ConfigurationException(
-          "EXECBOX_MODE=kubernetes runs sessions as Pods: set EXECBOX_BACKEND=kubernetes too");
-    }
     String installation = store.installationId().block(Duration.ofSeconds(30));
-    return switch (backend.toLowerCase(Locale.ROOT)) {
-      case "docker" -> docker(env, installation);
-      case "kubernetes" ->
+    return switch (p.backend()) {
+      case DOCKER -> docker(docker.host(), p.docker(), installation);
+      case KUBERNETES ->
           kubernetes(
-              env,
+              p,
               installation,
               client.getObject(),
-              "kubernetes".equals(m) ? sessionOwners::get : id -> null);
-      default ->
-          throw new ConfigurationException(
-              "EXECBOX_BACKEND must be docker or kubernetes, not " + backend);
+              p.mode() == Mode.KUBERNETES ? sessionOwners::get : id -> null);
     };
   }
 
-  private static DockerBackend docker(Environment env, String installation) {
-    String dockerHost = env.getProperty("docker.host", "");
-    String pull = env.getProperty("execbox.docker.pull", "never");
+  private static DockerBackend docker(
+      String dockerHost, ExecboxProperties.Docker settings, String installation) {
     DockerHost host;
     try {
-      host = DockerHost.resolve(dockerHost);
+      host = DockerHost.resolve(dockerHost == null ? "" : dockerHost);
     } catch (IllegalStateException | IllegalArgumentException e) {
       throw new ConfigurationException(e.getMessage(), e);
-    }
-    DockerOptions.PullPolicy policy;
-    try {
-      policy = DockerOptions.PullPolicy.valueOf(pull.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("EXECBOX_DOCKER_PULL must be never or missing, not " + pull);
     }
     DockerBackend b =
         new DockerBackend(
             new DockerClient(host),
             new DockerOptions(
-                policy,
+                settings.pull(),
                 DockerOptions.defaults().pidsLimit(),
                 DockerOptions.defaults().exposeHost(),
                 installation));
@@ -131,44 +107,24 @@ class MachinesConfiguration {
     return b;
   }
 
-  /**
-   * Pods in EXECBOX_NAMESPACE of the cluster of KUBECONFIG (or the in-cluster configuration). The
-   * image pull policy is EXECBOX_KUBERNETES_PULL_POLICY (IfNotPresent), the stdio gate
-   * EXECBOX_KUBERNETES_STDIO_GATE (true).
-   */
+  /** Pods in EXECBOX_NAMESPACE of the cluster of KUBECONFIG (or the in-cluster configuration). */
   private static KubernetesBackend kubernetes(
-      Environment env,
+      ExecboxProperties p,
       String installation,
       KubernetesClient client,
       Function<String, Owner> owners) {
-    String namespace = env.getProperty("execbox.namespace", "execbox");
-    String policy = env.getProperty("execbox.kubernetes.pull-policy", "IfNotPresent");
-    if (!List.of("IfNotPresent", "Never", "Always").contains(policy)) {
-      throw new ConfigurationException(
-          "EXECBOX_KUBERNETES_PULL_POLICY must be IfNotPresent, Never or Always, not " + policy);
-    }
-    boolean gate = env.getProperty("execbox.kubernetes.stdio-gate", Boolean.class, true);
-    int cpuRequest =
-        env.getProperty(
-            "execbox.kubernetes.cpu-request-percent",
-            Integer.class,
-            PodOptions.DEFAULT_CPU_REQUEST_PERCENT);
-    Long runAsUser = env.getProperty("execbox.kubernetes.run-as-user", Long.class);
-    if (runAsUser != null && runAsUser < 1) {
-      throw new ConfigurationException(
-          "EXECBOX_KUBERNETES_RUN_AS_USER must be a non-root user id (1 or more), not "
-              + runAsUser);
-    }
-    if (cpuRequest < 1 || cpuRequest > 100) {
-      throw new ConfigurationException(
-          "EXECBOX_KUBERNETES_CPU_REQUEST_PERCENT must be 1..100, not " + cpuRequest);
-    }
-    Duration grace = env.getProperty("execbox.stop-grace", Duration.class, Duration.ofSeconds(10));
+    ExecboxProperties.Kubernetes k = p.kubernetes();
     KubernetesBackend b =
         new KubernetesBackend(
             client,
-            new PodOptions(namespace, policy, installation, gate, cpuRequest, runAsUser),
-            grace,
+            new PodOptions(
+                p.namespace(),
+                k.pullPolicy(),
+                installation,
+                k.stdioGate(),
+                k.cpuRequestPercent(),
+                k.runAsUser()),
+            p.stopGrace(),
             owners);
     try {
       b.ping();
@@ -177,13 +133,12 @@ class MachinesConfiguration {
       b.close();
       throw new ConfigurationException(e.getMessage(), e);
     }
-    log.info("kubernetes backend: namespace {} on {}", namespace, client.getMasterUrl());
+    log.info("kubernetes backend: namespace {} on {}", p.namespace(), client.getMasterUrl());
     return b;
   }
 
   @Bean(destroyMethod = "close")
-  SessionIoHub sessionIoHub(
-      MachineBackend backend, @Value("${execbox.retention:32MB}") DataSize retention) {
-    return new SessionIoHub((MachineIo) backend, retention.toBytes());
+  SessionIoHub sessionIoHub(MachineBackend backend, ExecboxProperties p) {
+    return new SessionIoHub((MachineIo) backend, p.retention().toBytes());
   }
 }

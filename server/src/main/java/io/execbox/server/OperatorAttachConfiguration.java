@@ -1,7 +1,7 @@
 package io.execbox.server;
 
 import io.execbox.api.config.AttachConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import io.execbox.server.ExecboxProperties.Role;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
@@ -10,8 +10,6 @@ import org.springframework.context.annotation.Import;
  * clients to the operator process that holds a session's stdio ({@code EXECBOX_ADVERTISE_ADDRESS}).
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnExpression(
-    "'${execbox.roles:api,operator}'.contains('operator')"
-        + " && !'${execbox.roles:api,operator}'.contains('api')")
+@ConditionalOnExecbox(roles = Role.OPERATOR, notRoles = Role.API)
 @Import(AttachConfiguration.class)
 class OperatorAttachConfiguration {}

@@ -8,14 +8,13 @@ import io.execbox.operator.standalone.OrphanSweeper;
 import io.execbox.operator.standalone.StandaloneLoop;
 import io.execbox.operator.step.MachineDefaults;
 import io.execbox.operator.step.SessionStep;
+import io.execbox.server.ExecboxProperties.Mode;
+import io.execbox.server.ExecboxProperties.Role;
 import io.execbox.store.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -26,7 +25,7 @@ import org.springframework.context.annotation.Configuration;
  * KubernetesModeConfiguration}).
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnExpression("'${execbox.roles:api,operator}'.contains('operator')")
+@ConditionalOnExecbox(roles = Role.OPERATOR)
 class OperatorConfiguration {
   @Bean
   SessionStep sessionStep(
@@ -36,41 +35,37 @@ class OperatorConfiguration {
       ObjectMapper json,
       Clock clock,
       MeterRegistry meters,
-      @Value("${execbox.stop-grace:10s}") Duration grace,
-      @Value("${execbox.poll-interval:}") String pollSetting,
-      @Value("${execbox.default-cpu-millis:1000}") int cpu,
-      @Value("${execbox.default-memory-mb:512}") int memory,
-      @Value("${execbox.advertise-address:}") String advertise) {
+      ExecboxProperties p) {
     // docker has no change events (and CPU time is sampled while polling): look every second; the
     // kubernetes driver announces every Pod change, so its poll is only a safety net, kept rare:
     // a thousand Pending Pods polled every 10 s cost 100 steps a second for nothing
     Duration poll =
-        pollSetting.isBlank()
-            ? (backend.attachableOnCreate() ? Duration.ofSeconds(1) : Duration.ofSeconds(30))
-            : org.springframework.boot.convert.DurationStyle.detectAndParse(pollSetting);
+        p.pollInterval() != null
+            ? p.pollInterval()
+            : backend.attachableOnCreate() ? Duration.ofSeconds(1) : Duration.ofSeconds(30);
     return new SessionStep(
         store,
         backend,
         hub,
-        new LifecyclePolicy(grace, poll, 5),
-        new MachineDefaults(cpu, memory),
+        new LifecyclePolicy(p.stopGrace(), poll, 5),
+        new MachineDefaults(p.defaultCpuMillis(), p.defaultMemoryMb()),
         json,
         clock,
         meters,
-        advertise.isBlank() ? null : advertise);
+        p.advertiseAddress());
   }
 
   @Bean(destroyMethod = "close")
-  @ConditionalOnProperty(name = "execbox.mode", havingValue = "standalone", matchIfMissing = true)
+  @ConditionalOnExecbox(mode = Mode.STANDALONE)
   StandaloneLoop standaloneLoop(
       Store store,
       SessionStep step,
       Clock clock,
       SessionIoHub hub,
       MachineBackend backend,
-      @Value("${execbox.reconcile-concurrency:8}") int concurrency) {
+      ExecboxProperties p) {
     return new StandaloneLoop(
-        store, step, clock, hub, backend, Duration.ofMillis(250), concurrency);
+        store, step, clock, hub, backend, Duration.ofMillis(250), p.concurrency());
   }
 
   /** Sweeps only while this process leads, in kubernetes mode; always, in standalone mode. */
@@ -79,9 +74,10 @@ class OperatorConfiguration {
       Store store,
       MachineBackend backend,
       ObjectProvider<Leadership> leadership,
-      @Value("${execbox.sweep-interval:30s}") Duration interval) {
+      ExecboxProperties p) {
     Leadership l = leadership.getIfAvailable();
-    return new OrphanSweeper(store, backend, interval, l == null ? () -> true : l::leading);
+    return new OrphanSweeper(
+        store, backend, p.sweepInterval(), l == null ? () -> true : l::leading);
   }
 
   /** Starts the loop and the sweep once the context is up, and stops them first on shutdown. */

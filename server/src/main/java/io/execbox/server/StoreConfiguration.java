@@ -7,7 +7,6 @@ import io.execbox.store.Store;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -30,20 +29,16 @@ class StoreConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  Database database(
-      @Value("${execbox.database-url:}") String url,
-      @Value("${execbox.data-dir:}") String dataDir) {
-    if (url != null && !url.isBlank()) {
+  Database database(ExecboxProperties p) {
+    String url = p.databaseUrl();
+    if (url != null) {
       try {
         return new Database(DatabaseSettings.parse(url), null);
       } catch (IllegalArgumentException e) {
         throw new ConfigurationException(e.getMessage(), e);
       }
     }
-    Path dir =
-        dataDir == null || dataDir.isBlank()
-            ? Path.of(System.getProperty("user.home"), ".execbox", "data")
-            : Path.of(dataDir);
+    Path dir = p.dataDirectory();
     try {
       EmbeddedDatabase embedded = EmbeddedDatabase.start(dir.resolve("postgres"));
       return new Database(embedded.settings(), embedded);
@@ -59,7 +54,7 @@ class StoreConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  Store store(Database db, @Value("${execbox.database-pool-size:30}") int poolSize) {
+  Store store(Database db, ExecboxProperties p) {
     try {
       int n = Migrations.migrate(db.settings());
       if (n > 0) {
@@ -73,6 +68,6 @@ class StoreConfiguration {
               + StartupFailures.rootMessage(e),
           e);
     }
-    return new Store(db.settings(), poolSize);
+    return new Store(db.settings(), p.databasePoolSize());
   }
 }

@@ -15,14 +15,16 @@ import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.annotation.Order;
 import org.springframework.web.server.WebFilter;
 
-/** The api role: REST routes, attach (with its auth and problems), limits, OpenAPI. */
+/**
+ * The api role: REST routes, attach (with its auth and problems), limits, OpenAPI. Needs an {@link
+ * ApiOptions} bean.
+ */
 @Configuration(proxyBeanMethods = false)
 @Import(AttachConfiguration.class)
 public class ApiConfiguration {
@@ -49,28 +51,26 @@ public class ApiConfiguration {
       SessionRequestValidator validator,
       MachineBackend backend,
       Clock clock,
-      @Value("${execbox.default-timeout-ms:300000}") int defaultTimeoutMs,
+      ApiOptions options,
       ObjectProvider<SessionObjects> objects) {
     return new SessionsController(
         store,
         json,
         validator,
         backend.name(),
-        defaultTimeoutMs,
+        options.defaultTimeoutMs(),
         clock,
         objects.getIfAvailable(() -> SessionObjects.NONE));
   }
 
   @Bean
-  AccountController accountController(
-      Store store, Clock clock, @Value("${execbox.rate-limit-per-minute:100}") int perMinute) {
-    return new AccountController(store, perMinute, clock);
+  AccountController accountController(Store store, Clock clock, ApiOptions options) {
+    return new AccountController(store, options.rateLimitPerMinute(), clock);
   }
 
   @Bean
-  AdminController adminController(
-      Store store, @Value("${execbox.max-active-sessions:10}") int maxActive) {
-    return new AdminController(store, maxActive);
+  AdminController adminController(Store store, ApiOptions options) {
+    return new AdminController(store, options.maxActiveSessions());
   }
 
   @Bean

@@ -15,7 +15,6 @@ import io.execbox.store.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Map;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -32,7 +31,7 @@ import reactor.netty.http.server.WebsocketServerSpec;
 /**
  * The attach WebSocket with what it needs (API keys, problems): part of the api role, and served by
  * an operator-only process too, so that api replicas can forward a client to the process holding
- * its session's stdio.
+ * its session's stdio. Needs an {@link ApiOptions} bean.
  */
 @Configuration(proxyBeanMethods = false)
 public class AttachConfiguration {
@@ -52,17 +51,12 @@ public class AttachConfiguration {
 
   @Bean
   @Order(-100)
-  WebFilter authFilter(
-      Store store,
-      Clock clock,
-      @Value("${execbox.rate-limit-per-minute:100}") int perMinute,
-      @Value("${execbox.admin-token:}") String adminToken,
-      ForwardTokens forwardTokens) {
+  WebFilter authFilter(Store store, Clock clock, ApiOptions options, ForwardTokens forwardTokens) {
     return new AuthFilter(
         store,
-        new RateLimiter(perMinute, clock),
-        new RateLimiter(perMinute, clock),
-        adminToken,
+        new RateLimiter(options.rateLimitPerMinute(), clock),
+        new RateLimiter(options.rateLimitPerMinute(), clock),
+        options.adminToken(),
         clock,
         forwardTokens);
   }
@@ -81,11 +75,8 @@ public class AttachConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  AttachForwarder attachForwarder(
-      @Value("${execbox.advertise-address:}") String self,
-      ForwardTokens forwardTokens,
-      Clock clock) {
-    return new AttachForwarder(self.isBlank() ? null : self, forwardTokens, clock, MAX_WS_MESSAGE);
+  AttachForwarder attachForwarder(ApiOptions options, ForwardTokens forwardTokens, Clock clock) {
+    return new AttachForwarder(options.advertiseAddress(), forwardTokens, clock, MAX_WS_MESSAGE);
   }
 
   @Bean

@@ -1,0 +1,244 @@
+package io.execbox.server;
+
+import static io.execbox.server.Checks.atLeast;
+import static io.execbox.server.Checks.blankToNull;
+import static io.execbox.server.Checks.notNegative;
+import static io.execbox.server.Checks.positive;
+import static io.execbox.server.Checks.present;
+
+import io.execbox.api.auth.ApiKeys;
+import io.execbox.machines.docker.DockerOptions;
+import io.execbox.machines.kubernetes.PodOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Every setting of execbox, bound once at start from {@code execbox.*}; each is usually given as an
+ * environment variable, {@code execbox.default-timeout-ms} as {@code EXECBOX_DEFAULT_TIMEOUT_MS}. A
+ * value that cannot be used stops the start with one line naming it. The descriptions below become
+ * the configuration metadata that IDEs show, hence plain sentences without Javadoc tags.
+ *
+ * @param roles Roles this process runs: api, operator or both, comma-separated.
+ * @param mode What holds the desired state of sessions: standalone (PostgreSQL rows) or kubernetes
+ *     (Session resources; needs the kubernetes backend).
+ * @param backend Where sessions run: docker (Docker or Podman) or kubernetes (Pods).
+ * @param databaseUrl PostgreSQL to use, postgresql://user:pass@host:port/db or a jdbc: URL. When
+ *     absent, an embedded PostgreSQL.
+ * @param dataDir Folder where the embedded PostgreSQL keeps its data, so that sessions survive a
+ *     restart. When absent, ~/.execbox/data.
+ * @param databasePoolSize Connections to PostgreSQL.
+ * @param bootstrapKey API key (sk_ and 32 or more characters) that exists after start, for scripts
+ *     and tests.
+ * @param adminToken Bearer token that enables POST /v1/admin/keys. When absent, the admin routes
+ *     answer 404.
+ * @param advertiseAddress host:port at which an operator-role process serves attach clients; it is
+ *     recorded on the sessions it starts so that api replicas forward their clients to it.
+ * @param retention Output kept per session for replay.
+ * @param defaultTimeoutMs Deadline of a session that gives none, in milliseconds.
+ * @param maxActiveSessions Pending and running sessions allowed to each new account.
+ * @param rateLimitPerMinute Requests per minute per API key, and per client address.
+ * @param defaultCpuMillis CPU limit of a session that gives none, in thousandths of a CPU.
+ * @param defaultMemoryMb Memory limit of a session that gives none, in MiB.
+ * @param stopGrace Time a stopped command has between SIGTERM and SIGKILL.
+ * @param pollInterval How often the lifecycle looks at a session when nothing has told it to. When
+ *     absent, 1s with docker and 30s with kubernetes (Pod changes arrive as events).
+ * @param reconcileConcurrency Sessions reconciled at once. When absent, 8 in standalone mode and 16
+ *     in kubernetes mode.
+ * @param sweepInterval How often machines whose session is gone are looked for and destroyed.
+ * @param namespace Kubernetes namespace of session Pods and Session resources; it must exist.
+ * @param docker Settings of the docker backend.
+ * @param kubernetes Settings of the kubernetes backend and of kubernetes mode.
+ */
+@ConfigurationProperties("execbox")
+public record ExecboxProperties(
+    @DefaultValue({"api", "operator"}) List<Role> roles,
+    @DefaultValue("standalone") Mode mode,
+    @DefaultValue("docker") Backend backend,
+    String databaseUrl,
+    String dataDir,
+    @DefaultValue("30") int databasePoolSize,
+    String bootstrapKey,
+    String adminToken,
+    String advertiseAddress,
+    @DefaultValue("32MB") DataSize retention,
+    @DefaultValue("300000") int defaultTimeoutMs,
+    @DefaultValue("10") int maxActiveSessions,
+    @DefaultValue("100") int rateLimitPerMinute,
+    @DefaultValue("1000") int defaultCpuMillis,
+    @DefaultValue("512") int defaultMemoryMb,
+    @DefaultValue("10s") Duration stopGrace,
+    Duration pollInterval,
+    Integer reconcileConcurrency,
+    @DefaultValue("30s") Duration sweepInterval,
+    @DefaultValue("execbox") String namespace,
+    @DefaultValue Docker docker,
+    @DefaultValue Kubernetes kubernetes) {
+
+  /** What a process does; both by default. */
+  public enum Role {
+    API,
+    OPERATOR
+  }
+
+  /** What holds the desired state of sessions. */
+  public enum Mode {
+    STANDALONE,
+    KUBERNETES
+  }
+
+  /** Where sessions run. */
+  public enum Backend {
+    DOCKER,
+    KUBERNETES
+  }
+
+  public ExecboxProperties {
+    if (roles == null || roles.isEmpty()) {
+      throw new ConfigurationException("EXECBOX_ROLES must be api, operator or both");
+    }
+    roles = List.copyOf(roles);
+    present("execbox.mode", mode);
+    present("execbox.backend", backend);
+    if (mode == Mode.KUBERNETES && backend != Backend.KUBERNETES) {
+      throw new ConfigurationException(
+          "EXECBOX_MODE=kubernetes runs sessions as Pods: set EXECBOX_BACKEND=kubernetes too");
+    }
+    databaseUrl = blankToNull(databaseUrl);
+    dataDir = blankToNull(dataDir);
+    atLeast("execbox.database-pool-size", databasePoolSize, 1);
+    bootstrapKey = blankToNull(bootstrapKey);
+    if (bootstrapKey != null && !ApiKeys.wellFormed(bootstrapKey)) {
+      throw new ConfigurationException(
+          "EXECBOX_BOOTSTRAP_KEY must be sk_ followed by at least 32 characters from A-Z a-z 0-9 _ -");
+    }
+    adminToken = blankToNull(adminToken);
+    advertiseAddress = blankToNull(advertiseAddress);
+    if (present("execbox.retention", retention).toBytes() < 1) {
+      throw new ConfigurationException("EXECBOX_RETENTION must be 1B or more, not " + retention);
+    }
+    atLeast("execbox.default-timeout-ms", defaultTimeoutMs, 1);
+    atLeast("execbox.max-active-sessions", maxActiveSessions, 1);
+    atLeast("execbox.rate-limit-per-minute", rateLimitPerMinute, 1);
+    atLeast("execbox.default-cpu-millis", defaultCpuMillis, 1);
+    atLeast("execbox.default-memory-mb", defaultMemoryMb, 1);
+    notNegative("execbox.stop-grace", present("execbox.stop-grace", stopGrace));
+    positive("execbox.poll-interval", pollInterval);
+    if (reconcileConcurrency != null) {
+      atLeast("execbox.reconcile-concurrency", reconcileConcurrency, 1);
+    }
+    positive("execbox.sweep-interval", present("execbox.sweep-interval", sweepInterval));
+    namespace = present("execbox.namespace", blankToNull(namespace));
+    present("execbox.docker", docker);
+    kubernetes = present("execbox.kubernetes", kubernetes);
+  }
+
+  public boolean runs(Role role) {
+    return roles.contains(role);
+  }
+
+  /** {@link #dataDir}, or {@code ~/.execbox/data}. */
+  public Path dataDirectory() {
+    return dataDir == null
+        ? Path.of(System.getProperty("user.home"), ".execbox", "data")
+        : Path.of(dataDir);
+  }
+
+  /** {@link #reconcileConcurrency}, or the default of the mode. */
+  public int concurrency() {
+    if (reconcileConcurrency != null) {
+      return reconcileConcurrency;
+    }
+    return mode == Mode.KUBERNETES ? 16 : 8;
+  }
+
+  /**
+   * Settings of the docker backend ({@code execbox.docker.*}).
+   *
+   * @param pull Whether the runtime may pull a missing image: never or missing.
+   */
+  public record Docker(@DefaultValue("never") DockerOptions.PullPolicy pull) {
+    public Docker {
+      present("execbox.docker.pull", pull);
+    }
+  }
+
+  /**
+   * Settings of the kubernetes backend and of kubernetes mode ({@code execbox.kubernetes.*}).
+   *
+   * @param pullPolicy Image pull policy of session Pods: IfNotPresent, Never or Always.
+   * @param stdioGate Whether each command waits until its attach is connected (needs /bin/sh in the
+   *     image).
+   * @param cpuRequestPercent CPU a session Pod requests, in percent of its CPU limit.
+   * @param runAsUser Non-root uid and gid every session Pod runs as, whatever user its image names.
+   *     When absent, the image's own user.
+   * @param account Kubernetes mode: account of Sessions applied with kubectl, unless their
+   *     io.execbox.owner label names an existing account.
+   * @param namespaceAccounts Kubernetes mode: namespace=account,… pairs, the accounts of Sessions
+   *     applied with kubectl in those namespaces.
+   * @param lease Kubernetes mode: name of the operator's Lease.
+   * @param leaseDuration Kubernetes mode: how long the operator's Lease lasts unless renewed.
+   */
+  public record Kubernetes(
+      @DefaultValue("IfNotPresent") String pullPolicy,
+      @DefaultValue("true") boolean stdioGate,
+      @DefaultValue("" + PodOptions.DEFAULT_CPU_REQUEST_PERCENT) int cpuRequestPercent,
+      Long runAsUser,
+      @DefaultValue("acct_kubernetes") String account,
+      String namespaceAccounts,
+      @DefaultValue("execbox-operator") String lease,
+      @DefaultValue("15s") Duration leaseDuration) {
+    private static final List<String> PULL_POLICIES = List.of("IfNotPresent", "Never", "Always");
+
+    public Kubernetes {
+      if (!PULL_POLICIES.contains(pullPolicy)) {
+        throw new ConfigurationException(
+            "EXECBOX_KUBERNETES_PULL_POLICY must be IfNotPresent, Never or Always, not "
+                + pullPolicy);
+      }
+      if (cpuRequestPercent < 1 || cpuRequestPercent > 100) {
+        throw new ConfigurationException(
+            "EXECBOX_KUBERNETES_CPU_REQUEST_PERCENT must be 1..100, not " + cpuRequestPercent);
+      }
+      if (runAsUser != null && runAsUser < 1) {
+        throw new ConfigurationException(
+            "EXECBOX_KUBERNETES_RUN_AS_USER must be a non-root user id (1 or more), not "
+                + runAsUser);
+      }
+      account = present("execbox.kubernetes.account", blankToNull(account));
+      namespaceAccounts = blankToNull(namespaceAccounts);
+      accounts(namespaceAccounts);
+      lease = present("execbox.kubernetes.lease", blankToNull(lease));
+      positive(
+          "execbox.kubernetes.lease-duration",
+          present("execbox.kubernetes.lease-duration", leaseDuration));
+    }
+
+    /** {@link #namespaceAccounts} as namespace → account. */
+    public Map<String, String> namespaceAccountMap() {
+      return accounts(namespaceAccounts);
+    }
+
+    private static Map<String, String> accounts(String pairs) {
+      Map<String, String> byNamespace = new LinkedHashMap<>();
+      for (String pair : pairs == null ? new String[0] : pairs.split(",")) {
+        if (pair.isBlank()) {
+          continue;
+        }
+        String[] kv = pair.split("=", 2);
+        if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
+          throw new ConfigurationException(
+              "EXECBOX_KUBERNETES_NAMESPACE_ACCOUNTS must be namespace=account,…, not " + pair);
+        }
+        byNamespace.put(kv[0].strip(), kv[1].strip());
+      }
+      return Collections.unmodifiableMap(byNamespace);
+    }
+  }
+}
