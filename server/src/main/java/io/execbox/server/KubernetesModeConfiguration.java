@@ -6,7 +6,6 @@ import io.execbox.api.sessions.SessionObjects;
 import io.execbox.crds.Session;
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.io.SessionIoHub;
-import io.execbox.machines.kubernetes.Owner;
 import io.execbox.operator.kubernetes.KubernetesModeOptions;
 import io.execbox.operator.kubernetes.SessionResourceReconciler;
 import io.execbox.operator.standalone.SessionReconciler;
@@ -89,7 +88,6 @@ class KubernetesModeConfiguration {
         ObjectMapper json,
         Clock clock,
         KubernetesModeOptions options,
-        Map<String, Owner> sessionOwners,
         @Value("${execbox.max-active-sessions:10}") int maxActive) {
       // the account of resources applied directly, so that their rows have one
       store
@@ -102,7 +100,7 @@ class KubernetesModeConfiguration {
             .ensureAccount(account, "sessions applied in Kubernetes", maxActive)
             .block(Duration.ofSeconds(30));
       }
-      return new SessionResourceReconciler(store, lifecycle, json, clock, options, sessionOwners);
+      return new SessionResourceReconciler(store, lifecycle, json, clock, options);
     }
 
     @Bean

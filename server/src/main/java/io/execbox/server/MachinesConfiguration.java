@@ -9,7 +9,6 @@ import io.execbox.machines.docker.DockerHost;
 import io.execbox.machines.docker.DockerOptions;
 import io.execbox.machines.io.SessionIoHub;
 import io.execbox.machines.kubernetes.KubernetesBackend;
-import io.execbox.machines.kubernetes.Owner;
 import io.execbox.machines.kubernetes.PodOptions;
 import io.execbox.store.Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -17,9 +16,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,15 +30,6 @@ import org.springframework.util.unit.DataSize;
 @Configuration(proxyBeanMethods = false)
 class MachinesConfiguration {
   private static final Logger log = LoggerFactory.getLogger(MachinesConfiguration.class);
-
-  /**
-   * Each session's Session resource, as the kubernetes-mode operator last saw it: the owner of the
-   * session's Pod and objects. Empty in standalone mode.
-   */
-  @Bean
-  Map<String, Owner> sessionOwners() {
-    return new ConcurrentHashMap<>();
-  }
 
   /**
    * The cluster of KUBECONFIG, or the in-cluster configuration: only for the kubernetes backend.
@@ -67,8 +54,7 @@ class MachinesConfiguration {
       @Value("${execbox.mode:standalone}") String mode,
       Environment env,
       Store store,
-      ObjectProvider<KubernetesClient> client,
-      Map<String, Owner> sessionOwners) {
+      ObjectProvider<KubernetesClient> client) {
     String m = mode.toLowerCase(Locale.ROOT);
     if (!"standalone".equals(m) && !"kubernetes".equals(m)) {
       throw new ConfigurationException(
@@ -81,12 +67,7 @@ class MachinesConfiguration {
     String installation = store.installationId().block(Duration.ofSeconds(30));
     return switch (backend.toLowerCase(Locale.ROOT)) {
       case "docker" -> docker(env, installation);
-      case "kubernetes" ->
-          kubernetes(
-              env,
-              installation,
-              client.getObject(),
-              "kubernetes".equals(m) ? sessionOwners::get : id -> null);
+      case "kubernetes" -> kubernetes(env, installation, client.getObject());
       default ->
           throw new ConfigurationException(
               "EXECBOX_BACKEND must be docker or kubernetes, not " + backend);
@@ -137,10 +118,7 @@ class MachinesConfiguration {
    * EXECBOX_KUBERNETES_STDIO_GATE (true).
    */
   private static KubernetesBackend kubernetes(
-      Environment env,
-      String installation,
-      KubernetesClient client,
-      Function<String, Owner> owners) {
+      Environment env, String installation, KubernetesClient client) {
     String namespace = env.getProperty("execbox.namespace", "execbox");
     String policy = env.getProperty("execbox.kubernetes.pull-policy", "IfNotPresent");
     if (!List.of("IfNotPresent", "Never", "Always").contains(policy)) {
@@ -168,8 +146,7 @@ class MachinesConfiguration {
         new KubernetesBackend(
             client,
             new PodOptions(namespace, policy, installation, gate, cpuRequest, runAsUser),
-            grace,
-            owners);
+            grace);
     try {
       b.ping();
       b.start();

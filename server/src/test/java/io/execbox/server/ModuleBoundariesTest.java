@@ -62,7 +62,11 @@ class ModuleBoundariesTest {
         .resideOutsideOfPackages("io.execbox.machines..", "io.execbox.server..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("io.execbox.machines.docker..", "okhttp3..", "java.nio.channels..")
+        .resideInAnyPackage(
+            "io.execbox.machines.docker..",
+            "io.execbox.machines.kubernetes..",
+            "okhttp3..",
+            "java.nio.channels..")
         .check(classes);
   }
 

@@ -7,7 +7,7 @@ import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionPhase;
 import io.execbox.crds.SessionSpec;
 import io.execbox.crds.SessionStatus;
-import io.execbox.machines.kubernetes.Owner;
+import io.execbox.machines.MachineOwner;
 import io.execbox.operator.standalone.SessionReconciler;
 import io.execbox.store.NewSession;
 import io.execbox.store.SessionRow;
@@ -63,7 +63,6 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
   private final ObjectMapper json;
   private final Clock clock;
   private final KubernetesModeOptions options;
-  private final Map<String, Owner> owners;
   private final SimpleInboundEventSource<Session> wakeups =
       new SimpleInboundEventSource<>("wakeups");
 
@@ -79,23 +78,17 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
 
   private record Step(String inputs, Instant due, String accountId) {}
 
-  /**
-   * @param owners filled here with each session's resource, read by the kubernetes driver to make
-   *     the resource the owner of the Pod and its objects
-   */
   public SessionResourceReconciler(
       Store store,
       SessionReconciler lifecycle,
       ObjectMapper json,
       Clock clock,
-      KubernetesModeOptions options,
-      Map<String, Owner> owners) {
+      KubernetesModeOptions options) {
     this.store = store;
     this.lifecycle = lifecycle;
     this.json = json;
     this.clock = clock;
     this.options = options;
-    this.owners = owners;
   }
 
   /**
@@ -156,7 +149,6 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
       return idle;
     }
     log.debug("session {}: step ({})", id, inputs);
-    owners.put(id, owner(resource));
     if (last == null) {
       // first sight of the resource in this process: make sure its row exists
       SessionRow row = ensureRow(id, resource, now);
@@ -171,7 +163,9 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
       // requestStop changes nothing on a row that is stopped already or has ended
       store.sessions().requestStop(last.accountId(), id).block(options.storeTimeout());
     }
-    SessionWithMachine after = lifecycle.reconcileAndRead(id).block(options.storeTimeout());
+    // the resource owns the Pod and objects a step creates: they are removed with it
+    SessionWithMachine after =
+        lifecycle.reconcileAndRead(id, owner(resource)).block(options.storeTimeout());
     return mirror(resource, id, inputs, context, after);
   }
 
@@ -185,20 +179,18 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
     lastStep.remove(id);
     changed.remove(id);
     if (row == null) {
-      owners.remove(id);
       return DeleteControl.defaultDelete();
     }
     if (row.active() && row.killRequestedAt() == null) {
       store.sessions().requestKill(row.accountId(), id).block(options.storeTimeout());
       event(resource, "Normal", "Killing", "the Session was deleted: killing its command", context);
     }
-    lifecycle.reconcile(id).block(options.storeTimeout());
+    lifecycle.reconcileAndRead(id, owner(resource)).block(options.storeTimeout());
     SessionRow after = store.sessions().findById(id).block(options.storeTimeout());
     if (after != null && after.reconcileAt() != null) {
       // the machine is still being killed, archived or removed
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay(after).toMillis());
     }
-    owners.remove(id);
     return DeleteControl.defaultDelete();
   }
 
@@ -406,8 +398,8 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
     return t.isBefore(now.minusSeconds(5)) ? now : t;
   }
 
-  private static Owner owner(Session resource) {
-    return new Owner(
+  private static MachineOwner owner(Session resource) {
+    return new MachineOwner(
         resource.getApiVersion(),
         resource.getKind(),
         resource.getMetadata().getName(),

@@ -6,6 +6,7 @@ import io.execbox.crds.SessionPhase;
 import io.execbox.crds.SessionSpec;
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.MachineException;
+import io.execbox.machines.MachineOwner;
 import io.execbox.machines.MachineRef;
 import io.execbox.machines.MachineSpec;
 import io.execbox.machines.MachineState;
@@ -93,6 +94,15 @@ public final class SessionReconciler {
   /** Reconciles the row if it is due and no other worker holds it. */
   public Mono<Void> reconcile(String id) {
     return reconcileAndRead(id).then();
+  }
+
+  /**
+   * As {@link #reconcileAndRead(String)}, for a session whose machine belongs to {@code owner} (in
+   * kubernetes mode, its Session resource): a machine this step creates is given that owner. It
+   * travels in the subscriber's context, read where the {@link MachineSpec} is built.
+   */
+  public Mono<SessionWithMachine> reconcileAndRead(String id, MachineOwner owner) {
+    return reconcileAndRead(id).contextWrite(c -> c.put(MachineOwner.class, owner));
   }
 
   /**
@@ -245,20 +255,26 @@ public final class SessionReconciler {
   private Mono<SessionPatch> create(SessionRow row, Instant now) {
     return Mono.fromCallable(() -> json.readValue(row.specJson(), SessionSpec.class))
         .flatMap(
-            spec -> {
-              MachineSpec ms =
-                  new MachineSpec(
-                      row.id(),
-                      row.accountId(),
-                      spec,
-                      spec.getResources() != null && spec.getResources().getCpuMillis() != null
-                          ? spec.getResources().getCpuMillis()
-                          : defaults.cpuMillis(),
-                      spec.getResources() != null && spec.getResources().getMemoryMB() != null
-                          ? spec.getResources().getMemoryMB()
-                          : defaults.memoryMB());
-              return blocking(() -> backend.create(ms));
-            })
+            spec ->
+                Mono.deferContextual(
+                    context -> {
+                      MachineSpec ms =
+                          new MachineSpec(
+                              row.id(),
+                              row.accountId(),
+                              spec,
+                              spec.getResources() != null
+                                      && spec.getResources().getCpuMillis() != null
+                                  ? spec.getResources().getCpuMillis()
+                                  : defaults.cpuMillis(),
+                              spec.getResources() != null
+                                      && spec.getResources().getMemoryMB() != null
+                                  ? spec.getResources().getMemoryMB()
+                                  : defaults.memoryMB(),
+                              row.deadlineAt(),
+                              context.getOrDefault(MachineOwner.class, null));
+                      return blocking(() -> backend.create(ms));
+                    }))
         .flatMap(
             ref ->
                 store
