@@ -104,6 +104,22 @@ class ModuleBoundariesTest {
   }
 
   @Test
+  void nothingInTheMachinesSleeps() {
+    // a reconcile calls the backends (observe, create, start, stop, kill, destroy): a backend that
+    // must look again says so and announces a change, rather than sleeping on the reconcile
+    noClasses()
+        .that()
+        .resideInAPackage("io.execbox.machines..")
+        .should()
+        .callMethod(Thread.class, "sleep", long.class)
+        .orShould()
+        .callMethod(Thread.class, "sleep", long.class, int.class)
+        .orShould()
+        .callMethod(java.util.concurrent.TimeUnit.class, "sleep", long.class)
+        .check(classes);
+  }
+
+  @Test
   void crdsDependOnNothingOfOurs() {
     noClasses()
         .that()
