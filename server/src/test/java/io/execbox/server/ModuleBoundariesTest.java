@@ -5,6 +5,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -89,34 +90,28 @@ class ModuleBoundariesTest {
   void nothingInTheOperatorSleeps() {
     // reconciles return and are rescheduled or woken by events (STYLE.md); a sleep would hold a
     // reconciler thread and hide a missed event
-    noClasses()
-        .that()
-        .resideInAPackage("io.execbox.operator..")
-        .should()
-        .callMethod(Thread.class, "sleep", long.class)
-        .orShould()
-        .callMethod(Thread.class, "sleep", long.class, int.class)
-        .orShould()
-        .callMethod(java.util.concurrent.TimeUnit.class, "sleep", long.class)
-        .orShould()
-        .callMethod(java.util.concurrent.locks.LockSupport.class, "parkNanos", long.class)
-        .check(classes);
+    noSleepingIn("io.execbox.operator..").check(classes);
   }
 
   @Test
   void nothingInTheMachinesSleeps() {
     // a reconcile calls the backends (observe, create, start, stop, kill, destroy): a backend that
     // must look again says so and announces a change, rather than sleeping on the reconcile
-    noClasses()
+    noSleepingIn("io.execbox.machines..").check(classes);
+  }
+
+  private static ArchRule noSleepingIn(String packages) {
+    return noClasses()
         .that()
-        .resideInAPackage("io.execbox.machines..")
+        .resideInAPackage(packages)
         .should()
         .callMethod(Thread.class, "sleep", long.class)
         .orShould()
         .callMethod(Thread.class, "sleep", long.class, int.class)
         .orShould()
         .callMethod(java.util.concurrent.TimeUnit.class, "sleep", long.class)
-        .check(classes);
+        .orShould()
+        .callMethod(java.util.concurrent.locks.LockSupport.class, "parkNanos", long.class);
   }
 
   @Test

@@ -183,13 +183,13 @@ public final class KubernetesBackend implements MachineBackend, MachineIo, AutoC
   @Override
   public void kill(MachineRef ref) {
     PodSession s = sessions.of(ref.sessionId());
-    Instant exited = s.exitSeen();
+    Instant exited = s.exitSeen.get();
     if (exited != null && exited.isAfter(Instant.now().minus(STATUS_LAG))) {
       // it has exited already and its code is on its way in the Pod's status: removing the Pod
       // now would lose it
       return;
     }
-    s.killedOnce(Instant.now());
+    s.killed.compareAndSet(null, Instant.now());
     io.killed(ref.sessionId());
     delete(ref.name(), 0);
     watch.signalChange(ref.sessionId());

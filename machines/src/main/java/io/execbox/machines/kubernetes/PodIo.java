@@ -216,7 +216,7 @@ final class PodIo implements MachineIo, AutoCloseable {
 
   /** An attach saw the session's command end at {@code at}. */
   void commandEnded(String sessionId, Instant at) {
-    sessions.of(sessionId).exitSeenOnce(at);
+    sessions.of(sessionId).exitSeen.compareAndSet(null, at);
   }
 
   /** A channel has ended: it is no longer held. */

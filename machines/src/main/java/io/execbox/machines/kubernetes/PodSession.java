@@ -4,25 +4,26 @@ import io.execbox.machines.MachineState;
 import io.execbox.machines.Observation;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What this process knows of one session beyond what the informer's cache holds: the last end its
  * Pod was seen in (kept after the Pod is gone), the channels reading it, and the marks that the
  * backend's own actions leave (a kill, a destroy, a write the informer has not seen yet). Its
- * methods are atomic; {@link PodSessions} keeps one per session.
+ * methods and fields are atomic each; {@link PodSessions} keeps one per session.
  */
 final class PodSession {
-  /** The last end seen of its Pod, kept after the Pod is gone. */
-  private Observation ended;
+  /** The first end seen of its Pod, kept after the Pod is gone. */
+  final AtomicReference<Observation> ended = new AtomicReference<>();
 
   /**
    * When an attach saw the command's output end because it exited: more precise than the kubelet's
-   * whole seconds, and proof that a later kill came too late to matter.
+   * whole seconds, and proof that a later kill came too late to matter. The first one counts.
    */
-  private Instant exitSeen;
+  final AtomicReference<Instant> exitSeen = new AtomicReference<>();
 
-  /** When this process killed it. */
-  private Instant killed;
+  /** When this process killed it, the first time. */
+  final AtomicReference<Instant> killed = new AtomicReference<>();
 
   /** Its objects were removed: its Pod's last events are not remembered. */
   private boolean destroyed;
@@ -36,37 +37,6 @@ final class PodSession {
   private AttachChannel attach;
   private LogChannel follow;
 
-  synchronized Observation ended() {
-    return ended;
-  }
-
-  /** Remembers the first end seen. */
-  synchronized void endedOnce(Observation obs) {
-    if (ended == null) {
-      ended = obs;
-    }
-  }
-
-  synchronized Instant exitSeen() {
-    return exitSeen;
-  }
-
-  synchronized void exitSeenOnce(Instant at) {
-    if (exitSeen == null) {
-      exitSeen = at;
-    }
-  }
-
-  synchronized Instant killed() {
-    return killed;
-  }
-
-  synchronized void killedOnce(Instant at) {
-    if (killed == null) {
-      killed = at;
-    }
-  }
-
   synchronized boolean destroyed() {
     return destroyed;
   }
@@ -77,9 +47,9 @@ final class PodSession {
    */
   synchronized PodChannel[] destroy() {
     destroyed = true;
-    ended = null;
-    exitSeen = null;
-    killed = null;
+    ended.set(null);
+    exitSeen.set(null);
+    killed.set(null);
     ownWrite = null;
     PodChannel[] open = {attach, follow};
     attach = null;

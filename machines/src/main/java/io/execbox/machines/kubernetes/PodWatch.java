@@ -102,15 +102,15 @@ final class PodWatch implements AutoCloseable {
   Observation observe(String sessionId) {
     Pod pod = current(sessionId);
     PodSession s = sessions.find(sessionId);
-    Instant killed = s == null ? null : s.killed();
+    Instant killed = s == null ? null : s.killed.get();
     if (pod == null) {
-      Observation last = s == null ? null : s.ended();
+      Observation last = s == null ? null : s.ended.get();
       if (last != null) {
         return last;
       }
       return killed == null ? Observation.absent() : killedObservation(null, killed);
     }
-    Observation obs = exitSeen(PodObservations.observe(pod), s == null ? null : s.exitSeen());
+    Observation obs = exitSeen(PodObservations.observe(pod), s == null ? null : s.exitSeen.get());
     if (killed != null
         && obs.state() != MachineState.EXITED
         && obs.state() != MachineState.BROKEN) {
@@ -238,7 +238,7 @@ final class PodWatch implements AutoCloseable {
       Observation obs = PodObservations.observe(pod);
       boolean ended = obs.state() == MachineState.EXITED || obs.state() == MachineState.BROKEN;
       if (ended) {
-        s.endedOnce(obs);
+        s.ended.compareAndSet(null, obs);
       }
       if (deleted || ended) {
         for (PodChannel c : s.channels()) {
