@@ -449,6 +449,8 @@ class KubernetesBackendIT {
     Collector out = new Collector();
     MachineRef ref = startAttached(m, out);
     awaitState(m.sessionId(), MachineState.RUNNING);
+    // RUNNING comes before the first output does: a kill ends the output where it stands
+    awaitStdout(out, "started\n");
     backend.kill(ref);
     assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(137);
     out.awaitEnd();
