@@ -6,7 +6,6 @@ import io.execbox.api.sessions.SessionObjects;
 import io.execbox.crds.Session;
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.io.SessionIoHub;
-import io.execbox.machines.kubernetes.Owner;
 import io.execbox.operator.kubernetes.KubernetesModeOptions;
 import io.execbox.operator.kubernetes.SessionResourceReconciler;
 import io.execbox.operator.step.SessionStep;
@@ -71,7 +70,6 @@ class KubernetesModeConfiguration {
         ObjectMapper json,
         Clock clock,
         KubernetesModeOptions options,
-        Map<String, Owner> sessionOwners,
         ExecboxProperties p) {
       int maxActive = p.maxActiveSessions();
       // the account of resources applied directly, so that their rows have one
@@ -85,7 +83,7 @@ class KubernetesModeConfiguration {
             .ensureAccount(account, "sessions applied in Kubernetes", maxActive)
             .block(Duration.ofSeconds(30));
       }
-      return new SessionResourceReconciler(store, step, json, clock, options, sessionOwners);
+      return new SessionResourceReconciler(store, step, json, clock, options);
     }
 
     @Bean

@@ -9,7 +9,6 @@ import io.execbox.machines.docker.DockerHost;
 import io.execbox.machines.docker.DockerOptions;
 import io.execbox.machines.io.SessionIoHub;
 import io.execbox.machines.kubernetes.KubernetesBackend;
-import io.execbox.machines.kubernetes.Owner;
 import io.execbox.machines.kubernetes.PodOptions;
 import io.execbox.server.ExecboxProperties.Backend;
 import io.execbox.server.ExecboxProperties.Mode;
@@ -31,14 +30,6 @@ import org.springframework.context.annotation.Configuration;
 class MachinesConfiguration {
   private static final Logger log = LoggerFactory.getLogger(MachinesConfiguration.class);
 
-  /**
-   * Each session's Session resource, as the kubernetes-mode operator last saw it: the owner of the
-   * session's Pod and objects. Empty in standalone mode.
-   */
-  @Bean
-  Map<String, Owner> sessionOwners() {
-    return new ConcurrentHashMap<>();
-  }
 
   /**
    * The cluster of KUBECONFIG, or the in-cluster configuration: only for the kubernetes backend.
@@ -62,17 +53,12 @@ class MachinesConfiguration {
       ExecboxProperties p,
       DockerProperties docker,
       Store store,
-      ObjectProvider<KubernetesClient> client,
-      Map<String, Owner> sessionOwners) {
+      ObjectProvider<KubernetesClient> client) {
     String installation = store.installationId().block(Duration.ofSeconds(30));
     return switch (p.backend()) {
       case DOCKER -> docker(docker.host(), p.docker(), installation);
       case KUBERNETES ->
-          kubernetes(
-              p,
-              installation,
-              client.getObject(),
-              p.mode() == Mode.KUBERNETES ? sessionOwners::get : id -> null);
+          kubernetes(p, installation, client.getObject());
     };
   }
 
@@ -111,8 +97,7 @@ class MachinesConfiguration {
   private static KubernetesBackend kubernetes(
       ExecboxProperties p,
       String installation,
-      KubernetesClient client,
-      Function<String, Owner> owners) {
+      KubernetesClient client) {
     ExecboxProperties.Kubernetes k = p.kubernetes();
     KubernetesBackend b =
         new KubernetesBackend(
@@ -124,8 +109,7 @@ class MachinesConfiguration {
                 k.stdioGate(),
                 k.cpuRequestPercent(),
                 k.runAsUser()),
-            p.stopGrace(),
-            owners);
+            p.stopGrace());
     try {
       b.ping();
       b.start();

@@ -17,7 +17,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -133,6 +135,28 @@ class KubernetesControlPlaneIT {
       assertThat(other.get("/v1/sessions").json().get("sessions")).isEmpty();
     } finally {
       broken.close();
+    }
+  }
+
+  @Test
+  void aPodsOwnDeadlineFollowsTheInstallationsDefaultTimeout() {
+    // the kubelet's backstop (activeDeadlineSeconds) comes from the session's deadline, a few
+    // seconds later: a session without a timeout of its own has the installation's default
+    String ns = TestServer.kubernetesNamespace("execbox-cp-deadline");
+    Map<String, Object> config = new HashMap<>(TestServer.kubernetesMode(ns));
+    config.put("execbox.default-timeout-ms", 20_000);
+    TestServer shortDefault = TestServer.start(config);
+    try {
+      String id = Client.newAccount(shortDefault).create(Client.sh("sleep 60"));
+      long until = System.nanoTime() + WAIT.toNanos();
+      while (podsIn(ns, id).isEmpty() && System.nanoTime() < until) {
+        Client.sleep(200);
+      }
+      assertThat(podsIn(ns, id)).singleElement();
+      assertThat(podsIn(ns, id).get(0).getSpec().getActiveDeadlineSeconds()).isBetween(20L, 25L);
+    } finally {
+      shortDefault.close();
+      TestCluster.deleteNamespace(kube, ns);
     }
   }
 

@@ -10,6 +10,7 @@ import io.execbox.machines.MachineSpec;
 import io.execbox.machines.MachineState;
 import io.execbox.operator.standalone.OrphanSweeper;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -61,7 +62,10 @@ class OperationsIT {
     SessionSpec spec = new SessionSpec();
     spec.setImage(TestServer.IMAGE);
     spec.setCommand(List.of("sleep", "60"));
-    var ref = backend.create(new MachineSpec(orphan, "acct_nobody", spec, 500, 128));
+    var ref =
+        backend.create(
+            new MachineSpec(
+                orphan, "acct_nobody", spec, 500, 128, Instant.now().plusSeconds(60), null));
     backend.start(ref);
     assertThat(backend.observe(orphan).state()).isEqualTo(MachineState.RUNNING);
     Integer destroyed = server.bean(OrphanSweeper.class).sweep().block(Duration.ofSeconds(30));

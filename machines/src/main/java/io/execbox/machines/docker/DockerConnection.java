@@ -1,5 +1,6 @@
 package io.execbox.machines.docker;
 
+import io.execbox.machines.DaemonThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.FilterInputStream;
@@ -18,7 +19,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -260,14 +260,7 @@ public final class DockerConnection implements Closeable {
 
   private static ScheduledThreadPoolExecutor timers() {
     ScheduledThreadPoolExecutor t =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread th = Executors.defaultThreadFactory().newThread(r);
-              th.setName("execbox-docker-timeouts");
-              th.setDaemon(true);
-              return th;
-            });
+        new ScheduledThreadPoolExecutor(1, DaemonThreads.named("execbox-docker-timeouts"));
     t.setRemoveOnCancelPolicy(true);
     return t;
   }

@@ -1,5 +1,6 @@
 package io.execbox.machines.docker;
 
+import io.execbox.machines.DaemonThreads;
 import io.execbox.machines.IoChannel;
 import io.execbox.machines.OutputSink;
 import java.io.IOException;
@@ -38,9 +39,7 @@ final class StreamChannel implements IoChannel {
   static StreamChannel start(
       String threadName, OutputSource output, DockerConnection stdin, OutputSink sink) {
     StreamChannel ch = new StreamChannel(output, stdin, sink);
-    Thread t = new Thread(ch::pump, threadName);
-    t.setDaemon(true);
-    t.start();
+    DaemonThreads.daemon(ch::pump, threadName).start();
     return ch;
   }
 

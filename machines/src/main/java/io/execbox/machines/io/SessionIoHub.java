@@ -1,5 +1,6 @@
 package io.execbox.machines.io;
 
+import io.execbox.machines.DaemonThreads;
 import io.execbox.machines.IoChannel;
 import io.execbox.machines.MachineException;
 import io.execbox.machines.MachineIo;
@@ -12,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,14 +35,7 @@ public final class SessionIoHub implements AutoCloseable {
   public SessionIoHub(MachineIo io, long retentionBytes) {
     this.io = io;
     this.retentionBytes = retentionBytes;
-    AtomicInteger n = new AtomicInteger();
-    this.exitWaiters =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "execbox-exit-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.exitWaiters = Executors.newCachedThreadPool(DaemonThreads.numbered("execbox-exit"));
   }
 
   public long retentionBytes() {

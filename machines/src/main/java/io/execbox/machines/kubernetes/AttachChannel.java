@@ -7,7 +7,6 @@ import io.execbox.machines.StreamKind;
 import io.fabric8.kubernetes.client.dsl.ExecListener;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -19,29 +18,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One {@code pods/attach} to a gated session's container, held from before its command is released
- * to its exit: stdout and stderr arrive apart, stdin goes in. The v4 protocol cannot half-close
- * stdin, so closing stdin closes the attach (the end of input of a {@code stdinOnce} container);
- * what the command writes after that, or what the attach missed when it broke, is taken from the
- * Pod's log once the command has exited, on stdout, after checking that the log begins with exactly
- * what the attach delivered.
+ * to its exit: stdout and stderr arrive apart, stdin goes in (closing it closes the attach); what
+ * the command writes after that, or what the attach missed when it broke, is taken from the Pod's
+ * log once the command has exited, on stdout, after checking that the log begins with exactly what
+ * the attach delivered.
  */
 final class AttachChannel extends PodChannel implements ExecListener {
   private static final Logger log = LoggerFactory.getLogger(AttachChannel.class);
-  private static final byte[] GATE_LINE = "\n".getBytes(StandardCharsets.US_ASCII);
 
   private final CompletableFuture<Void> opened = new CompletableFuture<>();
   private volatile ExecWatch watch;
   private volatile boolean released;
-  private volatile boolean stdinClosed;
   private volatile Throwable broken;
 
-  AttachChannel(KubernetesBackend backend, MachineRef ref, OutputSink sink, Executor executor) {
-    super(backend, ref, sink, executor);
+  AttachChannel(PodIo io, MachineRef ref, OutputSink sink, Executor executor) {
+    super(io, ref, sink, executor);
   }
 
   /** Connects; returns once the apiserver has accepted the attach. */
   void connect(ExecWatch w, Duration timeout) {
     this.watch = w;
+    this.stdin = w;
     try {
       opened.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
@@ -66,42 +63,18 @@ final class AttachChannel extends PodChannel implements ExecListener {
     if (released) {
       return;
     }
-    SinkOutput.stdin(watch, GATE_LINE);
+    SinkOutput.stdin(watch, PodIo.GATE_LINE);
     released = true;
   }
 
   @Override
-  public synchronized void writeStdin(byte[] data) throws IOException {
-    if (!stdinOpen()) {
-      throw new IOException("stdin is closed");
-    }
-    SinkOutput.stdin(watch, data);
-  }
-
-  @Override
-  public synchronized void closeStdin() {
-    if (stdinClosed) {
-      return;
-    }
-    stdinClosed = true;
-    // v4.channel.k8s.io has no half-close: the end of the attach is the end of input
-    watch.close();
-  }
-
-  @Override
   public boolean stdinOpen() {
-    return !stdinClosed && !ended.get() && broken == null && watch != null;
+    return super.stdinOpen() && broken == null;
   }
 
   @Override
   public void close() {
-    dropped = true;
-    stdinClosed = true;
-    ExecWatch w = watch;
-    if (w != null) {
-      w.close();
-    }
-    end(new IOException("detached"));
+    drop(new IOException("detached"));
   }
 
   /**
@@ -109,13 +82,15 @@ final class AttachChannel extends PodChannel implements ExecListener {
    * sends SIGTERM before its SIGKILL, but a killed command has no more to say).
    */
   void killed() {
+    drop(null);
+  }
+
+  /** Stops delivering and reading, and ends the output with {@code error}. */
+  private void drop(Throwable error) {
     dropped = true;
     stdinClosed = true;
-    ExecWatch w = watch;
-    if (w != null) {
-      w.close();
-    }
-    end(null);
+    stopReading();
+    end(error);
   }
 
   @Override
@@ -156,7 +131,7 @@ final class AttachChannel extends PodChannel implements ExecListener {
     }
     if (!stdinClosed && !dropped) {
       // the runtime ended the attach: the command's output is closed, it has exited
-      backend.commandEnded(ref.sessionId(), java.time.Instant.now());
+      io.commandEnded(ref.sessionId(), java.time.Instant.now());
     }
     afterAttach();
   }
@@ -174,10 +149,10 @@ final class AttachChannel extends PodChannel implements ExecListener {
 
   private void finish() {
     try {
-      backend.awaitExit(ref, backend.exitWait());
+      io.awaitExit(ref, io.exitWait());
       byte[] logged;
       try {
-        logged = backend.readLog(ref);
+        logged = io.readLog(ref);
       } catch (MachineException e) {
         logged = null; // the Pod is gone (killed): what the attach saw is all there is
       }
@@ -206,13 +181,6 @@ final class AttachChannel extends PodChannel implements ExecListener {
       end(null);
     } catch (RuntimeException e) {
       end(e);
-    }
-  }
-
-  private void end(Throwable error) {
-    if (ended.compareAndSet(false, true)) {
-      backend.forget(ref.sessionId(), this);
-      sink.onEnd(error);
     }
   }
 }

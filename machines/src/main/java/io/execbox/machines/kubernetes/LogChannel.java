@@ -6,7 +6,6 @@ import io.execbox.machines.StreamKind;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.concurrent.Executor;
 
 /**
@@ -17,11 +16,9 @@ import java.util.concurrent.Executor;
  */
 final class LogChannel extends PodChannel {
   private volatile LogWatch logWatch;
-  private volatile ExecWatch stdin;
-  private volatile boolean stdinClosed;
 
-  LogChannel(KubernetesBackend backend, MachineRef ref, OutputSink sink, Executor executor) {
-    super(backend, ref, sink, executor);
+  LogChannel(PodIo io, MachineRef ref, OutputSink sink, Executor executor) {
+    super(io, ref, sink, executor);
   }
 
   void follow(LogWatch w) {
@@ -39,10 +36,6 @@ final class LogChannel extends PodChannel {
     this.stdin = w;
   }
 
-  OutputStream output() {
-    return output(StreamKind.STDOUT);
-  }
-
   private void finish(Throwable error) {
     if (dropped) {
       return;
@@ -52,7 +45,7 @@ final class LogChannel extends PodChannel {
       return;
     }
     try {
-      backend.awaitExit(ref, backend.exitWait());
+      io.awaitExit(ref, io.exitWait());
       end(null);
     } catch (RuntimeException e) {
       end(e);
@@ -70,8 +63,8 @@ final class LogChannel extends PodChannel {
   @Override
   void afterCut() {
     try {
-      backend.awaitExit(ref, backend.exitWait());
-      byte[] tail = tally.tail(backend.readLog(ref));
+      io.awaitExit(ref, io.exitWait());
+      byte[] tail = tally.tail(io.readLog(ref));
       if (tail == null) {
         end(new IOException("the log no longer begins with the output already delivered"));
         return;
@@ -86,30 +79,6 @@ final class LogChannel extends PodChannel {
   }
 
   @Override
-  public synchronized void writeStdin(byte[] data) throws IOException {
-    if (!stdinOpen()) {
-      throw new IOException("stdin is closed");
-    }
-    SinkOutput.stdin(stdin, data);
-  }
-
-  @Override
-  public synchronized void closeStdin() {
-    if (stdinClosed) {
-      return;
-    }
-    stdinClosed = true;
-    if (stdin != null) {
-      stdin.close();
-    }
-  }
-
-  @Override
-  public boolean stdinOpen() {
-    return stdin != null && !stdinClosed && !ended.get();
-  }
-
-  @Override
   public void close() {
     dropped = true;
     closeStdin();
@@ -118,16 +87,5 @@ final class LogChannel extends PodChannel {
       w.close();
     }
     end(new IOException("detached"));
-  }
-
-  private void end(Throwable error) {
-    if (ended.compareAndSet(false, true)) {
-      backend.forget(ref.sessionId(), this);
-      if (stdin != null && !stdinClosed) {
-        stdinClosed = true;
-        stdin.close();
-      }
-      sink.onEnd(error);
-    }
   }
 }

@@ -4,6 +4,8 @@ import io.execbox.machines.IoChannel;
 import io.execbox.machines.MachineRef;
 import io.execbox.machines.OutputSink;
 import io.execbox.machines.StreamKind;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,11 +20,14 @@ import org.slf4j.LoggerFactory;
  * ever, so a channel still open a moment after the termination is cut: it stops delivering (under
  * the tally's lock, so the tally says exactly what was delivered), stops reading, and takes what it
  * has not delivered from the log.
+ *
+ * <p>Stdin, when there is one, is an attach: the v4 protocol cannot half-close it, so closing stdin
+ * closes that attach (the end of input of a {@code stdinOnce} container).
  */
 abstract class PodChannel implements IoChannel {
   private static final Logger log = LoggerFactory.getLogger(PodChannel.class);
 
-  final KubernetesBackend backend;
+  final PodIo io;
   final MachineRef ref;
   final OutputSink sink;
   final Executor executor;
@@ -36,8 +41,13 @@ abstract class PodChannel implements IoChannel {
   volatile boolean dropped;
   volatile boolean cut;
 
-  PodChannel(KubernetesBackend backend, MachineRef ref, OutputSink sink, Executor executor) {
-    this.backend = backend;
+  /** The attach that carries stdin; null when the command's stdin cannot be reached. */
+  volatile ExecWatch stdin;
+
+  volatile boolean stdinClosed;
+
+  PodChannel(PodIo io, MachineRef ref, OutputSink sink, Executor executor) {
+    this.io = io;
     this.ref = ref;
     this.sink = sink;
     this.executor = executor;
@@ -48,10 +58,40 @@ abstract class PodChannel implements IoChannel {
     return new SinkOutput(sink, kind, () -> dropped || cut, tally);
   }
 
+  @Override
+  public synchronized void writeStdin(byte[] data) throws IOException {
+    if (!stdinOpen()) {
+      throw new IOException("stdin is closed");
+    }
+    SinkOutput.stdin(stdin, data);
+  }
+
+  @Override
+  public synchronized void closeStdin() {
+    shutStdin();
+  }
+
+  /** Closes stdin without waiting for a write that the runtime holds up. */
+  private void shutStdin() {
+    if (stdinClosed) {
+      return;
+    }
+    stdinClosed = true;
+    ExecWatch w = stdin;
+    if (w != null) {
+      w.close();
+    }
+  }
+
+  @Override
+  public boolean stdinOpen() {
+    return stdin != null && !stdinClosed && !ended.get();
+  }
+
   /** The Pod's container has terminated (seen by the informer); called at least once. */
   final void containerTerminated() {
     if (terminated.compareAndSet(false, true)) {
-      backend.afterLinger(this::cutIfStillOpen);
+      io.afterLinger(this::cutIfStillOpen);
     }
   }
 
@@ -63,7 +103,7 @@ abstract class PodChannel implements IoChannel {
         "session {}: still reading its Pod {} after the command exited; the rest comes from the"
             + " log",
         ref.sessionId(),
-        backend.linger());
+        io.linger());
     synchronized (tally) {
       cut = true;
     }
@@ -76,4 +116,13 @@ abstract class PodChannel implements IoChannel {
 
   /** Off the client's threads, after a cut: delivers the rest from the log and ends. */
   abstract void afterCut();
+
+  /** Ends the output, once: the channel is no longer held, its stdin closes, the sink is told. */
+  final void end(Throwable error) {
+    if (ended.compareAndSet(false, true)) {
+      io.forget(ref.sessionId(), this);
+      shutStdin();
+      sink.onEnd(error);
+    }
+  }
 }

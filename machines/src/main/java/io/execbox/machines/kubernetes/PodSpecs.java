@@ -5,6 +5,7 @@ import io.execbox.crds.Labels;
 import io.execbox.crds.NetworkMode;
 import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionSpec;
+import io.execbox.machines.MachineOwner;
 import io.execbox.machines.MachineSpec;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -23,6 +24,8 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -32,8 +35,9 @@ import java.util.TreeMap;
 
 /**
  * The desired Kubernetes objects of a session, as pure functions of its spec: the Pod, the Secret
- * holding its files, and the NetworkPolicy of its network mode. No client, no cluster: the
- * reconciler compares these with what exists.
+ * holding its files, the Service of its ports and the NetworkPolicy of its network mode, all of
+ * them at once from {@link #objects}. No client, no cluster: the reconciler compares these with
+ * what exists.
  */
 public final class PodSpecs {
   /** The container's name inside the Pod. */
@@ -75,7 +79,35 @@ public final class PodSpecs {
   static final List<String> PRIVATE_RANGES =
       List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10");
 
+  /** How much later than the session's deadline its Pod's own deadline falls. */
+  static final Duration DEADLINE_MARGIN = Duration.ofSeconds(5);
+
   private PodSpecs() {}
+
+  /**
+   * Every object the session needs: its Pod, the Secret of its files and the Service of its ports
+   * when it has them, and the shared NetworkPolicy of its network mode. The Pod's own deadline
+   * ({@code activeDeadlineSeconds}, counted from about {@code now}) falls a few seconds after the
+   * session's: the lifecycle normally acts first, the kubelet holds even without it.
+   */
+  public static DesiredObjects objects(MachineSpec m, PodOptions o, Instant now) {
+    return new DesiredObjects(
+        pod(m, o, deadlineSeconds(m.deadlineAt(), now)),
+        filesSecret(m, o),
+        service(m, o),
+        networkPolicy(m.spec().networkOrDefault(), o));
+  }
+
+  /** Whole seconds from {@code now} to the session's deadline, rounded up, plus the margin. */
+  static long deadlineSeconds(Instant deadlineAt, Instant now) {
+    long ms = Math.max(0, Duration.between(now, deadlineAt).toMillis());
+    return (ms + 999) / 1000 + DEADLINE_MARGIN.toSeconds();
+  }
+
+  /** The name of the Secret holding a session's files. */
+  public static String filesSecretName(String sessionId) {
+    return name(sessionId) + "-files";
+  }
 
   /** Pod and object name of a session: {@code sess-<hex>}. */
   public static String name(String sessionId) {
@@ -100,7 +132,7 @@ public final class PodSpecs {
    * capabilities dropped, no privilege escalation; files from the session's Secret, each mounted
    * with {@code subPath} so the image's other files in the same directory stay visible.
    */
-  public static Pod pod(MachineSpec m, PodOptions o, Owner owner, long deadlineSeconds) {
+  public static Pod pod(MachineSpec m, PodOptions o, long deadlineSeconds) {
     SessionSpec spec = m.spec();
     ContainerBuilder c =
         new ContainerBuilder()
@@ -161,13 +193,13 @@ public final class PodSpecs {
               .build());
     }
     c.withVolumeMounts(mounts);
-    ObjectMeta meta = metadata(name(m.sessionId()), m, o, owner);
+    ObjectMeta meta = metadata(name(m.sessionId()), m, o);
     meta.getLabels()
         .put(NETWORK_LABEL, spec.networkOrDefault().name().toLowerCase(java.util.Locale.ROOT));
     if (gated(spec, o)) {
       meta.getLabels().put(GATED_LABEL, "true");
     }
-    if (service(m, o, owner) != null) {
+    if (service(m, o) != null) {
       meta.setAnnotations(new LinkedHashMap<>(Map.of(EXPOSED_ANNOTATION, "true")));
     }
     PodBuilder p =
@@ -193,7 +225,7 @@ public final class PodSpecs {
           .addNewVolume()
           .withName(FILES_VOLUME)
           .withNewSecret()
-          .withSecretName(name(m.sessionId()) + "-files")
+          .withSecretName(filesSecretName(m.sessionId()))
           .withDefaultMode(0644)
           .endSecret()
           .endVolume()
@@ -211,7 +243,7 @@ public final class PodSpecs {
   }
 
   /** The Service of an {@code exposed} session's ports; null for the other modes or no ports. */
-  public static Service service(MachineSpec m, PodOptions o, Owner owner) {
+  public static Service service(MachineSpec m, PodOptions o) {
     SessionSpec spec = m.spec();
     if (spec.networkOrDefault() != NetworkMode.EXPOSED
         || spec.getPorts() == null
@@ -220,7 +252,7 @@ public final class PodSpecs {
     }
     ServiceBuilder b =
         new ServiceBuilder()
-            .withMetadata(metadata(name(m.sessionId()), m, o, owner))
+            .withMetadata(metadata(name(m.sessionId()), m, o))
             .withNewSpec()
             .addToSelector(Labels.SESSION, m.sessionId())
             .endSpec();
@@ -239,7 +271,7 @@ public final class PodSpecs {
   }
 
   /** The Secret with the session's files, one key per file; null when there are none. */
-  public static Secret filesSecret(MachineSpec m, PodOptions o, Owner owner) {
+  public static Secret filesSecret(MachineSpec m, PodOptions o) {
     List<FileSpec> files = m.spec().getFiles();
     if (files == null || files.isEmpty()) {
       return null;
@@ -249,7 +281,7 @@ public final class PodSpecs {
       data.put(fileKey(i), Base64.getEncoder().encodeToString(files.get(i).bytes()));
     }
     return new SecretBuilder()
-        .withMetadata(metadata(name(m.sessionId()) + "-files", m, o, owner))
+        .withMetadata(metadata(filesSecretName(m.sessionId()), m, o))
         .withType("Opaque")
         .withData(data)
         .build();
@@ -319,14 +351,14 @@ public final class PodSpecs {
    * Name, namespace, labels and owner of every object of the session; without an owner (standalone
    * mode, where no Session resource exists) the objects are removed by name and label.
    */
-  private static ObjectMeta metadata(String name, MachineSpec m, PodOptions o, Owner owner) {
+  private static ObjectMeta metadata(String name, MachineSpec m, PodOptions o) {
     ObjectMetaBuilder b =
         new ObjectMetaBuilder()
             .withName(name)
             .withNamespace(o.namespace())
             .withLabels(labels(m, o));
-    if (owner != null) {
-      b.withOwnerReferences(ownerReference(owner));
+    if (m.owner() != null) {
+      b.withOwnerReferences(ownerReference(m.owner()));
     }
     return b.build();
   }
@@ -335,7 +367,7 @@ public final class PodSpecs {
     return "file-" + i;
   }
 
-  private static OwnerReference ownerReference(Owner owner) {
+  private static OwnerReference ownerReference(MachineOwner owner) {
     return new OwnerReferenceBuilder()
         .withApiVersion(owner.apiVersion())
         .withKind(owner.kind())

@@ -9,6 +9,7 @@ import io.execbox.crds.PortSpec;
 import io.execbox.crds.SessionSpec;
 import io.execbox.machines.MachineException;
 import io.execbox.machines.MachineSpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,8 @@ class ContainerRequestsTest {
 
   private static JsonNode create(SessionSpec s) {
     return ContainerRequests.create(
-        new MachineSpec(SESSION, "acct_1", s, 500, 256), DockerOptions.defaults());
+        new MachineSpec(SESSION, "acct_1", s, 500, 256, Instant.now().plusSeconds(300), null),
+        DockerOptions.defaults());
   }
 
   private static List<String> texts(JsonNode array) {

@@ -26,6 +26,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -52,6 +53,9 @@ class DockerBackendIT {
   static final String IMAGE = "localhost/execbox-test/busybox:latest";
   static final String OWNER = "acct_docker_it";
   static final Duration WAIT = Duration.ofSeconds(30);
+
+  /** Far enough: the docker backend has no deadline of its own, the lifecycle enforces it. */
+  static final Instant DEADLINE = Instant.now().plusSeconds(3600);
 
   static DockerClient client;
   static DockerBackend backend;
@@ -98,7 +102,7 @@ class DockerBackendIT {
   MachineSpec machine(SessionSpec spec, int memoryMB) {
     String id = SessionIds.newId();
     sessions.add(id);
-    return new MachineSpec(id, OWNER, spec, 1000, memoryMB);
+    return new MachineSpec(id, OWNER, spec, 1000, memoryMB, DEADLINE, null);
   }
 
   /** Create, attach, start, wait: the lifecycle's order. */
@@ -286,7 +290,8 @@ class DockerBackendIT {
   void cpuAndMemoryLimitsAreAppliedByTheRuntime() throws Exception {
     String id = SessionIds.newId();
     sessions.add(id);
-    MachineRef ref = backend.create(new MachineSpec(id, OWNER, spec("true"), 500, 192));
+    MachineRef ref =
+        backend.create(new MachineSpec(id, OWNER, spec("true"), 500, 192, DEADLINE, null));
     JsonNode host =
         client
             .get(DockerClient.API + "/containers/" + ref.machineId() + "/json")

@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -67,8 +68,15 @@ class KubernetesBackendIT {
     return s;
   }
 
+  /** A session of standalone mode (no owner), its deadline its timeout from now. */
   static MachineSpec machine(SessionSpec s) {
-    return new MachineSpec(SessionIds.newId(), "acct_k8s_it", s, 500, 128);
+    return new MachineSpec(SessionIds.newId(), "acct_k8s_it", s, 500, 128, deadline(s), null);
+  }
+
+  static Instant deadline(SessionSpec s) {
+    var r = s.getResources();
+    return Instant.now()
+        .plusMillis(r != null && r.getTimeoutMs() != null ? r.getTimeoutMs() : 300_000);
   }
 
   /** Creates, waits until attachable, attaches and releases the command, as the lifecycle does. */
@@ -130,7 +138,7 @@ class KubernetesBackendIT {
   void anAttachTheRuntimeLeavesOpenAfterTheExitIsCutAndTheRestComesFromTheLog() throws Exception {
     // a runtime that stops delivering the attach's output after "one\n" and never closes it: the
     // channel must not hang; once the linger has passed it reads what it missed from the log
-    backend.linger(Duration.ofMillis(500));
+    backend.io().linger(Duration.ofMillis(500));
     try {
       MachineSpec m =
           machine(spec("sh", "-c", "echo one; sleep 1; echo two; echo three >&2; exit 4"));
@@ -139,44 +147,46 @@ class KubernetesBackendIT {
       Collector out = new Collector();
       java.util.concurrent.atomic.AtomicBoolean stuck =
           new java.util.concurrent.atomic.AtomicBoolean();
-      backend.attachGated(
-          ref,
-          out,
-          new KubernetesBackend.Wiring() {
-            @Override
-            public io.fabric8.kubernetes.client.dsl.ExecListener listener(
-                io.fabric8.kubernetes.client.dsl.ExecListener channel) {
-              return new io.fabric8.kubernetes.client.dsl.ExecListener() {
+      backend
+          .io()
+          .attachGated(
+              ref,
+              out,
+              new PodIo.Wiring() {
                 @Override
-                public void onOpen() {
-                  channel.onOpen();
+                public io.fabric8.kubernetes.client.dsl.ExecListener listener(
+                    io.fabric8.kubernetes.client.dsl.ExecListener channel) {
+                  return new io.fabric8.kubernetes.client.dsl.ExecListener() {
+                    @Override
+                    public void onOpen() {
+                      channel.onOpen();
+                    }
+
+                    @Override
+                    public void onClose(int code, String reason) {
+                      // lost: the runtime never tells the channel its attach ended
+                    }
+                  };
                 }
 
                 @Override
-                public void onClose(int code, String reason) {
-                  // lost: the runtime never tells the channel its attach ended
-                }
-              };
-            }
+                public java.io.OutputStream output(java.io.OutputStream channel) {
+                  return new java.io.OutputStream() {
+                    @Override
+                    public void write(int b) throws java.io.IOException {
+                      write(new byte[] {(byte) b}, 0, 1);
+                    }
 
-            @Override
-            public java.io.OutputStream output(java.io.OutputStream channel) {
-              return new java.io.OutputStream() {
-                @Override
-                public void write(int b) throws java.io.IOException {
-                  write(new byte[] {(byte) b}, 0, 1);
+                    @Override
+                    public void write(byte[] b, int off, int len) throws java.io.IOException {
+                      if (!stuck.get()) {
+                        channel.write(b, off, len);
+                        stuck.set(new String(b, off, len, StandardCharsets.UTF_8).contains("one"));
+                      }
+                    }
+                  };
                 }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws java.io.IOException {
-                  if (!stuck.get()) {
-                    channel.write(b, off, len);
-                    stuck.set(new String(b, off, len, StandardCharsets.UTF_8).contains("one"));
-                  }
-                }
-              };
-            }
-          });
+              });
       backend.start(ref);
       assertThat(out.ended.await(30, TimeUnit.SECONDS))
           .as("the output ended although the attach never closed")
@@ -187,7 +197,7 @@ class KubernetesBackendIT {
       assertThat(out.ends.get()).isEqualTo(1);
       assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(4);
     } finally {
-      backend.linger(Duration.ofSeconds(5));
+      backend.io().linger(Duration.ofSeconds(5));
     }
   }
 
@@ -397,7 +407,8 @@ class KubernetesBackendIT {
       r.setCpuMillis(8000);
       huge.setResources(r);
       // 8 CPUs requested of a 2-core node
-      MachineSpec tooBig = new MachineSpec(SessionIds.newId(), "acct_k8s_it", huge, 8000, 128);
+      MachineSpec tooBig =
+          new MachineSpec(SessionIds.newId(), "acct_k8s_it", huge, 8000, 128, deadline(huge), null);
       strict.create(neverPulled);
       strict.create(tooBig);
       Duration seconds = Duration.ofSeconds(15);
@@ -438,7 +449,7 @@ class KubernetesBackendIT {
     Collector out = new Collector();
     MachineRef ref = startAttached(m, out);
     awaitState(m.sessionId(), MachineState.RUNNING);
-    // the command runs once its Pod does, but may not have printed yet: kill it after it did
+    // RUNNING comes before the first output does: a kill ends the output where it stands
     awaitStdout(out, "started\n");
     backend.kill(ref);
     assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(137);

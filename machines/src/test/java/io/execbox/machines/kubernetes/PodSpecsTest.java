@@ -7,12 +7,14 @@ import io.execbox.crds.Labels;
 import io.execbox.crds.NetworkMode;
 import io.execbox.crds.PortSpec;
 import io.execbox.crds.SessionSpec;
+import io.execbox.machines.MachineOwner;
 import io.execbox.machines.MachineSpec;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -20,12 +22,19 @@ import org.junit.jupiter.api.Test;
 
 class PodSpecsTest {
   static final String ID = "sess_0123456789abcdef01234567";
-  static final Owner OWNER =
-      new Owner("execbox.io/v1alpha1", "Session", "sess-0123456789abcdef01234567", "uid-1");
+  static final MachineOwner OWNER =
+      new MachineOwner("execbox.io/v1alpha1", "Session", "sess-0123456789abcdef01234567", "uid-1");
   static final PodOptions OPTIONS = new PodOptions("sandbox", null, "inst_1");
+  static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
 
+  /** A session of kubernetes mode: its Session resource owns its objects. */
   static MachineSpec machine(SessionSpec s) {
-    return new MachineSpec(ID, "acct_1", s, 500, 256);
+    return new MachineSpec(ID, "acct_1", s, 500, 256, NOW.plusSeconds(25), OWNER);
+  }
+
+  /** A session of standalone mode: no owner. */
+  static MachineSpec unowned(SessionSpec s) {
+    return new MachineSpec(ID, "acct_1", s, 500, 256, NOW.plusSeconds(25), null);
   }
 
   static SessionSpec spec() {
@@ -37,7 +46,7 @@ class PodSpecsTest {
 
   @Test
   void podIsNamedLabelledOwnedAndNeverRestarted() {
-    Pod p = PodSpecs.pod(machine(spec()), OPTIONS, OWNER, 30);
+    Pod p = PodSpecs.pod(machine(spec()), OPTIONS, 30);
     assertThat(p.getMetadata().getName()).isEqualTo("sess-0123456789abcdef01234567");
     assertThat(p.getMetadata().getNamespace()).isEqualTo("sandbox");
     assertThat(p.getMetadata().getLabels())
@@ -59,8 +68,7 @@ class PodSpecsTest {
 
   @Test
   void containerIsHardenedAndAttachable() {
-    Container c =
-        PodSpecs.pod(machine(spec()), OPTIONS, OWNER, 30).getSpec().getContainers().get(0);
+    Container c = PodSpecs.pod(machine(spec()), OPTIONS, 30).getSpec().getContainers().get(0);
     assertThat(c.getStdin()).isTrue();
     assertThat(c.getStdinOnce()).isTrue();
     assertThat(c.getTty()).isFalse();
@@ -82,7 +90,7 @@ class PodSpecsTest {
     s.setCommand(null);
     s.setEnv(Map.of("B", "2", "A", "1"));
     s.setWorkDir("/app");
-    Container c = PodSpecs.pod(machine(s), OPTIONS, OWNER, 30).getSpec().getContainers().get(0);
+    Container c = PodSpecs.pod(machine(s), OPTIONS, 30).getSpec().getContainers().get(0);
     assertThat(c.getCommand()).as("the image's default command, not gated").isEmpty();
     assertThat(c.getEnv())
         .extracting(e -> e.getName() + "=" + e.getValue())
@@ -92,19 +100,18 @@ class PodSpecsTest {
 
   @Test
   void gateIsMarkedAndCanBeTurnedOff() {
-    Pod gated = PodSpecs.pod(machine(spec()), OPTIONS, OWNER, 30);
+    Pod gated = PodSpecs.pod(machine(spec()), OPTIONS, 30);
     assertThat(gated.getMetadata().getLabels()).containsEntry(PodSpecs.GATED_LABEL, "true");
     Pod plain =
         PodSpecs.pod(
-            machine(spec()), new PodOptions("sandbox", null, "inst_1", false, 10, null), null, 30);
+            unowned(spec()), new PodOptions("sandbox", null, "inst_1", false, 10, null), 30);
     assertThat(plain.getMetadata().getLabels()).doesNotContainKey(PodSpecs.GATED_LABEL);
     assertThat(plain.getSpec().getContainers().get(0).getCommand())
         .containsExactly("sh", "-c", "echo hi");
     assertThat(plain.getMetadata().getOwnerReferences()).as("standalone: no owner").isEmpty();
     assertThat(plain.getSpec().getSecurityContext()).as("the image's own user").isNull();
     Pod nonRoot =
-        PodSpecs.pod(
-            machine(spec()), new PodOptions("sandbox", null, "i", true, 10, 65534L), null, 30);
+        PodSpecs.pod(unowned(spec()), new PodOptions("sandbox", null, "i", true, 10, 65534L), 30);
     assertThat(nonRoot.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(nonRoot.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(65534L);
   }
@@ -114,20 +121,15 @@ class PodSpecsTest {
     SessionSpec s = spec();
     s.setNetwork(NetworkMode.EXPOSED);
     s.setPorts(List.of(new PortSpec(8080, null), new PortSpec(53, "udp")));
-    Service svc = PodSpecs.service(machine(s), OPTIONS, OWNER);
+    Service svc = PodSpecs.service(machine(s), OPTIONS);
     assertThat(svc.getSpec().getSelector()).containsEntry(Labels.SESSION, ID);
     assertThat(svc.getSpec().getPorts())
         .extracting(p -> p.getName() + ":" + p.getPort() + "/" + p.getProtocol())
         .containsExactly("tcp-8080:8080/TCP", "udp-53:53/UDP");
-    assertThat(
-            PodSpecs.pod(machine(s), OPTIONS, OWNER, 30)
-                .getSpec()
-                .getContainers()
-                .get(0)
-                .getPorts())
+    assertThat(PodSpecs.pod(machine(s), OPTIONS, 30).getSpec().getContainers().get(0).getPorts())
         .extracting(p -> p.getContainerPort())
         .containsExactly(8080, 53);
-    assertThat(PodSpecs.service(machine(spec()), OPTIONS, OWNER)).as("outgoing").isNull();
+    assertThat(PodSpecs.service(machine(spec()), OPTIONS)).as("outgoing").isNull();
   }
 
   @Test
@@ -138,7 +140,7 @@ class PodSpecsTest {
             new FileSpec("/etc/extra.conf", "x=1\n", null),
             new FileSpec(
                 "/app/data.bin", Base64.getEncoder().encodeToString(new byte[] {0, 1}), "base64")));
-    Pod p = PodSpecs.pod(machine(s), OPTIONS, OWNER, 30);
+    Pod p = PodSpecs.pod(machine(s), OPTIONS, 30);
     Container c = p.getSpec().getContainers().get(0);
     assertThat(c.getVolumeMounts())
         .extracting(m -> m.getMountPath() + "<-" + m.getSubPath())
@@ -149,11 +151,11 @@ class PodSpecsTest {
             v ->
                 assertThat(v.getSecret().getSecretName())
                     .isEqualTo("sess-0123456789abcdef01234567-files"));
-    Secret secret = PodSpecs.filesSecret(machine(s), OPTIONS, OWNER);
+    Secret secret = PodSpecs.filesSecret(machine(s), OPTIONS);
     assertThat(new String(Base64.getDecoder().decode(secret.getData().get("file-0"))))
         .isEqualTo("x=1\n");
     assertThat(Base64.getDecoder().decode(secret.getData().get("file-1"))).containsExactly(0, 1);
-    assertThat(PodSpecs.filesSecret(machine(spec()), OPTIONS, OWNER)).isNull();
+    assertThat(PodSpecs.filesSecret(machine(spec()), OPTIONS)).isNull();
   }
 
   @Test
@@ -180,8 +182,33 @@ class PodSpecsTest {
 
     SessionSpec none = spec();
     none.setNetwork(NetworkMode.NONE);
-    assertThat(PodSpecs.pod(machine(none), OPTIONS, OWNER, 30).getMetadata().getLabels())
+    assertThat(PodSpecs.pod(machine(none), OPTIONS, 30).getMetadata().getLabels())
         .as("the Pod carries the label its mode's policy selects")
         .containsEntry(PodSpecs.NETWORK_LABEL, "none");
+  }
+
+  @Test
+  void objectsAreEverythingASessionNeedsWithThePodsDeadlineAfterTheSessions() {
+    SessionSpec s = spec();
+    s.setNetwork(NetworkMode.EXPOSED);
+    s.setPorts(List.of(new PortSpec(8080, null)));
+    s.setFiles(List.of(new FileSpec("/tmp/a", "a", null)));
+    DesiredObjects all = PodSpecs.objects(machine(s), OPTIONS, NOW.plusMillis(100));
+    // 24.9 s left of the session, rounded up, and the margin
+    assertThat(all.pod().getSpec().getActiveDeadlineSeconds()).isEqualTo(30L);
+    assertThat(all.files().getMetadata().getName()).isEqualTo(PodSpecs.filesSecretName(ID));
+    assertThat(all.service().getMetadata().getOwnerReferences()).hasSize(1);
+    assertThat(all.networkPolicy().getMetadata().getName()).isEqualTo("execbox-network-exposed");
+    assertThat(all.files().getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getName()).isEqualTo(OWNER.name()));
+
+    DesiredObjects plain = PodSpecs.objects(unowned(spec()), OPTIONS, NOW.plusSeconds(60));
+    assertThat(plain.files()).isNull();
+    assertThat(plain.service()).isNull();
+    assertThat(plain.pod().getMetadata().getOwnerReferences()).isEmpty();
+    assertThat(plain.pod().getSpec().getActiveDeadlineSeconds())
+        .as("a session past its deadline: the margin only")
+        .isEqualTo(5L);
   }
 }

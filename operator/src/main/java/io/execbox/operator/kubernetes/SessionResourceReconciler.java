@@ -6,6 +6,7 @@ import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionPhase;
 import io.execbox.crds.SessionStatus;
 import io.execbox.crds.Transitions;
+import io.execbox.machines.MachineOwner;
 import io.execbox.operator.step.SessionStep;
 import io.execbox.store.SessionPatch;
 import io.execbox.store.SessionPatch.Request;
@@ -54,7 +55,6 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
   private final RowAdoption rows;
   private final SessionEvents events;
   private final StepMemo memo = new StepMemo();
-  private final java.util.Map<String, io.execbox.machines.kubernetes.Owner> owners;
   private final SimpleInboundEventSource<Session> wakeups =
       new SimpleInboundEventSource<>("wakeups");
 
@@ -63,9 +63,7 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
       SessionStep step,
       com.fasterxml.jackson.databind.ObjectMapper json,
       Clock clock,
-      KubernetesModeOptions options,
-      java.util.Map<String, io.execbox.machines.kubernetes.Owner> owners) {
-    this.owners = owners;
+      KubernetesModeOptions options) {
     this.store = store;
     this.step = step;
     this.clock = clock;
@@ -126,14 +124,7 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
       // a stop changes nothing on a row that is stopped already or has ended
       request(account, id, Request.STOP);
     }
-    owners.put(
-        id,
-        new io.execbox.machines.kubernetes.Owner(
-            resource.getApiVersion(),
-            resource.getKind(),
-            resource.getMetadata().getName(),
-            resource.getMetadata().getUid()));
-    SessionWithMachine after = step.run(id).block(options.storeTimeout());
+    SessionWithMachine after = step.run(id, owner(resource)).block(options.storeTimeout());
     return mirror(resource, id, inputs, context, after);
   }
 
@@ -187,7 +178,6 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
     memo.forget(id);
     SessionRow row = store.sessions().findById(id).block(options.storeTimeout());
     if (row == null) {
-      owners.remove(id);
       return DeleteControl.defaultDelete();
     }
     if (row.active() && row.killRequestedAt() == null) {
@@ -199,13 +189,12 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
           "Killing",
           "the Session was deleted: killing its command");
     }
-    step.run(id).block(options.storeTimeout());
+    step.run(id, owner(resource)).block(options.storeTimeout());
     SessionRow after = store.sessions().findById(id).block(options.storeTimeout());
     if (after != null && after.reconcileAt() != null) {
       // the machine is still being killed, archived or removed
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay(after).toMillis());
     }
-    owners.remove(id);
     return DeleteControl.defaultDelete();
   }
 
@@ -284,6 +273,15 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
   private Duration delay(SessionRow row) {
     Duration d = Duration.between(clock.instant(), row.reconcileAt());
     return d.compareTo(SOON) < 0 ? SOON : d;
+  }
+
+  /** The resource as the owner of the session's machine: its objects go with it. */
+  private static MachineOwner owner(Session resource) {
+    return new MachineOwner(
+        resource.getApiVersion(),
+        resource.getKind(),
+        resource.getMetadata().getName(),
+        resource.getMetadata().getUid());
   }
 
   /** The session id of a resource named {@code sess-<hex>}, or null. */

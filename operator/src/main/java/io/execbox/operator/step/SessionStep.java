@@ -6,6 +6,7 @@ import io.execbox.crds.SessionPhase;
 import io.execbox.crds.SessionSpec;
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.MachineException;
+import io.execbox.machines.MachineOwner;
 import io.execbox.machines.MachineRef;
 import io.execbox.machines.MachineSpec;
 import io.execbox.machines.MachineState;
@@ -87,10 +88,18 @@ public final class SessionStep {
    * backend error that may pass — ends the Mono with that error, nothing written.
    */
   public Mono<SessionWithMachine> run(String id) {
-    return store.sessions().withLocked(id, this::step);
+    return run(id, null);
   }
 
-  private Mono<SessionWithMachine> step(SessionRow row, MachineRow machine) {
+  /**
+   * As {@link #run(String)}, for a session whose machine belongs to {@code owner} (in kubernetes
+   * mode, its Session resource): a machine this step creates is given that owner.
+   */
+  public Mono<SessionWithMachine> run(String id, MachineOwner owner) {
+    return store.sessions().withLocked(id, (row, machine) -> step(row, machine, owner));
+  }
+
+  private Mono<SessionWithMachine> step(SessionRow row, MachineRow machine, MachineOwner owner) {
     return Blocking.call(() -> backend.observe(row.id()))
         .flatMap(
             obs -> {
@@ -101,9 +110,9 @@ public final class SessionStep {
                 return store
                     .machines()
                     .save(found)
-                    .then(Mono.defer(() -> decideAndExecute(row, found, obs)));
+                    .then(Mono.defer(() -> decideAndExecute(row, found, obs, owner)));
               }
-              return decideAndExecute(row, machine, obs);
+              return decideAndExecute(row, machine, obs, owner);
             })
         .onErrorResume(
             e -> e instanceof MachineException m && m.kind().permanent() && row.active(),
@@ -120,10 +129,14 @@ public final class SessionStep {
     return new MachineRow(sessionId, backend.name(), ref.machineId(), ref.name(), null, null);
   }
 
-  private Mono<SessionPatch> decideAndExecute(SessionRow row, MachineRow machine, Observation obs) {
+  private Mono<SessionPatch> decideAndExecute(
+      SessionRow row, MachineRow machine, Observation obs, MachineOwner owner) {
     Instant now = clock.instant();
     Action action = Lifecycle.decide(state(row, machine), obs, now, policy);
     log.debug("session {}: {} / {} → {}", row.id(), row.status(), obs.state(), action);
+    if (action instanceof Action.CreateMachine) {
+      return create(row, now, owner);
+    }
     return execute(row, obs, action, now);
   }
 
@@ -144,9 +157,7 @@ public final class SessionStep {
 
   private Mono<SessionPatch> execute(SessionRow row, Observation obs, Action action, Instant now) {
     MachineRef ref = obs.ref();
-    if (action instanceof Action.CreateMachine) {
-      return create(row, now);
-    } else if (action instanceof Action.StartMachine) {
+    if (action instanceof Action.StartMachine) {
       return Blocking.call(() -> attachAndStart(ref))
           .map(after -> started(patches.running(row, after, clock.instant())));
     } else if (action instanceof Action.RecordRunning r) {
@@ -218,8 +229,8 @@ public final class SessionStep {
         .map(cpu -> cpu.isPresent() ? p.cpuSeconds(cpu.get()) : p);
   }
 
-  private Mono<SessionPatch> create(SessionRow row, Instant now) {
-    return Mono.fromCallable(() -> machineSpec(row))
+  private Mono<SessionPatch> create(SessionRow row, Instant now, MachineOwner owner) {
+    return Mono.fromCallable(() -> machineSpec(row, owner))
         .flatMap(ms -> Blocking.call(() -> backend.create(ms)))
         .flatMap(
             ref ->
@@ -264,7 +275,7 @@ public final class SessionStep {
             .reconcileAt(now.plusMillis(200L << Math.min(attempts, 6))));
   }
 
-  private MachineSpec machineSpec(SessionRow row) throws java.io.IOException {
+  private MachineSpec machineSpec(SessionRow row, MachineOwner owner) throws java.io.IOException {
     SessionSpec spec = json.readValue(row.specJson(), SessionSpec.class);
     var r = spec.getResources();
     return new MachineSpec(
@@ -272,7 +283,9 @@ public final class SessionStep {
         row.accountId(),
         spec,
         r != null && r.getCpuMillis() != null ? r.getCpuMillis() : defaults.cpuMillis(),
-        r != null && r.getMemoryMB() != null ? r.getMemoryMB() : defaults.memoryMB());
+        r != null && r.getMemoryMB() != null ? r.getMemoryMB() : defaults.memoryMB(),
+        row.deadlineAt(),
+        owner);
   }
 
   /**

@@ -1,0 +1,196 @@
+package io.execbox.machines.docker;
+
+import static io.execbox.machines.docker.Containers.failure;
+import static io.execbox.machines.docker.Containers.gone;
+import static io.execbox.machines.docker.Containers.neverStarted;
+import static io.execbox.machines.docker.Containers.running;
+import static io.execbox.machines.docker.Containers.target;
+import static io.execbox.machines.docker.DockerClient.API;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.execbox.machines.IoChannel;
+import io.execbox.machines.MachineException;
+import io.execbox.machines.MachineException.Kind;
+import io.execbox.machines.MachineIo;
+import io.execbox.machines.MachineRef;
+import io.execbox.machines.OutputSink;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stdio of session containers: an attach made before the start (stdout and stderr apart, stdin
+ * with half-close), the log replayed and followed for a container that ran before anyone attached,
+ * and the wait for the exit code.
+ */
+final class ContainerIo implements MachineIo {
+  private static final Logger log = LoggerFactory.getLogger(ContainerIo.class);
+  private static final String LIBPOD = "/v4.0.0/libpod";
+
+  private final DockerClient client;
+  private final Containers containers;
+  private volatile Boolean podman;
+
+  ContainerIo(DockerClient client, Containers containers) {
+    this.client = client;
+    this.containers = containers;
+  }
+
+  /**
+   * Attaches to a created container before its start. A container that already ran gets its log
+   * replayed instead: an attach would miss what it wrote, and Podman re-initializes an exited
+   * container that is attached to, which loses its exit code.
+   */
+  @Override
+  public IoChannel attach(MachineRef ref, OutputSink sink) {
+    return open(ref, sink);
+  }
+
+  /** As {@link #attach}: the logs of a container that has not started end at once. */
+  @Override
+  public IoChannel replay(MachineRef ref, OutputSink sink) {
+    return open(ref, sink);
+  }
+
+  private IoChannel open(MachineRef ref, OutputSink sink) {
+    JsonNode c;
+    try {
+      c = containers.inspect(target(ref));
+    } catch (Containers.Settling e) {
+      return openReplay(ref, sink, false); // it has just exited
+    }
+    if (c == null) {
+      throw gone(ref);
+    }
+    if (neverStarted(c)) {
+      DockerConnection conn = containers.hijack(ref, "stream=1&stdin=1&stdout=1&stderr=1");
+      return StreamChannel.start(threadName(ref), OutputSource.attach(conn), conn, sink);
+    }
+    return openReplay(ref, sink, running(c));
+  }
+
+  private IoChannel openReplay(MachineRef ref, OutputSink sink, boolean running) {
+    // The whole log, read again while the container runs: Podman's followed log is not exact.
+    DockerConnection history = containers.logs(ref);
+    DockerConnection stdin = null;
+    // Only while it runs: attaching to an exited container makes Podman re-initialize it. The
+    // window between the inspect and the attach remains; start() refuses to run such a container
+    // again, and observe() reports it BROKEN.
+    if (running) {
+      try {
+        stdin = containers.hijack(ref, "stream=1&stdin=1&stdout=0&stderr=0");
+      } catch (MachineException e) {
+        log.debug("no stdin for session {}: {}", ref.sessionId(), e.getMessage());
+      }
+    }
+    OutputSource source =
+        new LogSource(
+            history, running ? () -> stillRunning(ref) : null, () -> containers.logs(ref));
+    return StreamChannel.start(threadName(ref), source, stdin, sink);
+  }
+
+  private boolean stillRunning(MachineRef ref) {
+    try {
+      JsonNode c = containers.inspect(target(ref));
+      return c != null && running(c);
+    } catch (Containers.Settling e) {
+      return false;
+    }
+  }
+
+  @Override
+  public int awaitExit(MachineRef ref, Duration timeout) {
+    try {
+      return isPodman() ? awaitPodman(ref, timeout) : awaitCompat(ref, timeout);
+    } catch (MachineException e) {
+      if (e.getCause() instanceof SocketTimeoutException) {
+        throw new MachineException(
+            Kind.RUNTIME,
+            "container " + ref.name() + " did not exit within " + timeout,
+            e.getCause());
+      }
+      throw e;
+    }
+  }
+
+  /** Podman's own wait answers 40-90 ms after the exit; its compat wait takes 100-500 ms. */
+  private int awaitPodman(MachineRef ref, Duration timeout) {
+    HttpResponse r =
+        client.call(
+            "POST",
+            LIBPOD + "/containers/" + target(ref) + "/wait?condition=exited&interval=10ms",
+            null,
+            null,
+            timeout);
+    if (r.status() == 404) {
+      throw gone(ref);
+    }
+    if (!r.ok()) {
+      throw failure("wait for the container", r, false);
+    }
+    try {
+      return Integer.parseInt(r.text().strip());
+    } catch (NumberFormatException e) {
+      throw new MachineException(Kind.RUNTIME, "unexpected wait answer: " + r.message());
+    }
+  }
+
+  private int awaitCompat(MachineRef ref, Duration timeout) {
+    boolean created;
+    try {
+      JsonNode c = containers.inspect(target(ref));
+      if (c == null) {
+        throw gone(ref);
+      }
+      created = neverStarted(c);
+    } catch (Containers.Settling e) {
+      created = false; // it has just exited
+    }
+    // "not-running", the default, is true at once for a created container.
+    String condition = created ? "?condition=next-exit" : "";
+    HttpResponse r =
+        client.call(
+            "POST", API + "/containers/" + target(ref) + "/wait" + condition, null, null, timeout);
+    if (r.status() == 404) {
+      throw gone(ref);
+    }
+    if (!r.ok()) {
+      throw failure("wait for the container", r, false);
+    }
+    JsonNode j = r.json(client.mapper());
+    JsonNode err = j.path("Error").path("Message");
+    if (err.isTextual() && !err.asText().isBlank()) {
+      throw new MachineException(Kind.RUNTIME, "waiting for the container: " + err.asText());
+    }
+    return j.path("StatusCode").asInt();
+  }
+
+  /** Makes {@link #awaitExit} use the Engine API's wait on Podman too, to test that path. */
+  void useCompatWait() {
+    podman = false;
+  }
+
+  /** Detected once: Podman's compat API names a component "Podman Engine". */
+  boolean isPodman() {
+    Boolean p = podman;
+    if (p == null) {
+      HttpResponse r = client.get(API + "/version");
+      if (!r.ok()) {
+        throw failure("read the runtime's version", r, false);
+      }
+      p = false;
+      for (JsonNode component : r.json(client.mapper()).path("Components")) {
+        if ("Podman Engine".equals(component.path("Name").asText())) {
+          p = true;
+        }
+      }
+      podman = p;
+    }
+    return p;
+  }
+
+  private static String threadName(MachineRef ref) {
+    return "execbox-io-" + ref.sessionId();
+  }
+}
