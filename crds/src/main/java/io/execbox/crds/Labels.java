@@ -17,5 +17,11 @@ public final class Labels {
   /** The owning account id. */
   public static final String OWNER = "io.execbox.owner";
 
+  /** On a session Pod: its network mode ({@code none}, {@code outgoing}, {@code exposed}). */
+  public static final String NETWORK = "execbox.io/network";
+
+  /** On a session Pod whose command waits for the stdio gate's go line: {@code true}. */
+  public static final String STDIO_GATE = "execbox.io/stdio-gate";
+
   private Labels() {}
 }

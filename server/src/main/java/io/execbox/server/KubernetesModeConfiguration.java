@@ -20,7 +20,6 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -11,14 +11,10 @@ import io.execbox.machines.io.SessionIoHub;
 import io.execbox.machines.kubernetes.KubernetesBackend;
 import io.execbox.machines.kubernetes.PodOptions;
 import io.execbox.server.ExecboxProperties.Backend;
-import io.execbox.server.ExecboxProperties.Mode;
 import io.execbox.store.Store;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -29,7 +25,6 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class MachinesConfiguration {
   private static final Logger log = LoggerFactory.getLogger(MachinesConfiguration.class);
-
 
   /**
    * The cluster of KUBECONFIG, or the in-cluster configuration: only for the kubernetes backend.
@@ -57,8 +52,7 @@ class MachinesConfiguration {
     String installation = store.installationId().block(Duration.ofSeconds(30));
     return switch (p.backend()) {
       case DOCKER -> docker(docker.host(), p.docker(), installation);
-      case KUBERNETES ->
-          kubernetes(p, installation, client.getObject());
+      case KUBERNETES -> kubernetes(p, installation, client.getObject());
     };
   }
 
@@ -95,9 +89,7 @@ class MachinesConfiguration {
 
   /** Pods in EXECBOX_NAMESPACE of the cluster of KUBECONFIG (or the in-cluster configuration). */
   private static KubernetesBackend kubernetes(
-      ExecboxProperties p,
-      String installation,
-      KubernetesClient client) {
+      ExecboxProperties p, String installation, KubernetesClient client) {
     ExecboxProperties.Kubernetes k = p.kubernetes();
     KubernetesBackend b =
         new KubernetesBackend(

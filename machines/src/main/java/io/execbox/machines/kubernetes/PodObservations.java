@@ -1,5 +1,6 @@
 package io.execbox.machines.kubernetes;
 
+import io.execbox.crds.ExitCodes;
 import io.execbox.crds.Labels;
 import io.execbox.machines.MachineRef;
 import io.execbox.machines.MachineState;
@@ -23,7 +24,7 @@ import java.util.Set;
  */
 final class PodObservations {
   /** Exit code of a command killed by SIGKILL. */
-  static final int KILLED = 137;
+  static final int KILLED = ExitCodes.KILLED;
 
   /** Waiting reasons after which the container will never start by itself. */
   static final Set<String> CANNOT_START =

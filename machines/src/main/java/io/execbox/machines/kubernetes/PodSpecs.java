@@ -1,5 +1,6 @@
 package io.execbox.machines.kubernetes;
 
+import io.execbox.crds.Annotations;
 import io.execbox.crds.FileSpec;
 import io.execbox.crds.Labels;
 import io.execbox.crds.NetworkMode;
@@ -46,13 +47,13 @@ public final class PodSpecs {
   static final String FILES_VOLUME = "session-files";
 
   /** Annotation set on a gated Pod once its command was released (its value: when). */
-  public static final String STARTED_ANNOTATION = "execbox.io/started";
+  public static final String STARTED_ANNOTATION = Annotations.COMMAND_RELEASED;
 
   /** Annotation on the Pod of an {@code exposed} session with ports: its Service exists. */
-  public static final String EXPOSED_ANNOTATION = "execbox.io/exposed";
+  public static final String EXPOSED_ANNOTATION = Annotations.EXPOSED;
 
   /** Label value of {@link #GATED_LABEL} on Pods whose command waits for the gate line. */
-  public static final String GATED_LABEL = "execbox.io/stdio-gate";
+  public static final String GATED_LABEL = Labels.STDIO_GATE;
 
   /** Prefix of the termination message the gate writes when the command cannot start. */
   public static final String GATE_FAILURE = "execbox: ";
@@ -288,7 +289,7 @@ public final class PodSpecs {
   }
 
   /** Label naming a session Pod's network mode, which selects its NetworkPolicy. */
-  public static final String NETWORK_LABEL = "execbox.io/network";
+  public static final String NETWORK_LABEL = Labels.NETWORK;
 
   /**
    * The NetworkPolicy of one network mode, shared by every session Pod of that mode in the
