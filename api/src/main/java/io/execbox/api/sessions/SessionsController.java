@@ -3,10 +3,7 @@ package io.execbox.api.sessions;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.execbox.api.auth.Principal;
-import io.execbox.api.config.Times;
 import io.execbox.api.problem.ApiException;
 import io.execbox.api.problem.ApiException.FieldError;
 import io.execbox.crds.SessionIds;
@@ -19,11 +16,9 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,7 +39,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-/** The session routes of API.md. */
+/** The session routes of docs/API.md. */
 @RestController
 @RequestMapping(path = "/v1/sessions", produces = MediaType.APPLICATION_JSON_VALUE)
 @SecurityRequirement(name = "bearer")
@@ -98,13 +93,7 @@ public class SessionsController {
     } catch (JsonProcessingException e) {
       return Mono.error(ApiException.badRequest("the request body is not valid JSON"));
     }
-    List<FieldError> errors = validator.validate(tree);
-    if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
-      errors = new java.util.ArrayList<>(errors);
-      errors.add(
-          new FieldError(
-              "Idempotency-Key must be 1 to 255 characters", "header.Idempotency-Key", null));
-    }
+    List<FieldError> errors = validator.validate(tree, idempotencyKey);
     if (!errors.isEmpty()) {
       return Mono.error(ApiException.invalid(errors));
     }
@@ -219,9 +208,9 @@ public class SessionsController {
         errors.add(new FieldError("limit must be an integer from 1 to 100", "query.limit", limit));
       }
     }
-    Cursor c = null;
+    SessionCursor c = null;
     if (cursor != null) {
-      c = Cursor.decode(cursor);
+      c = SessionCursor.decode(cursor);
       if (c == null) {
         errors.add(new FieldError("cursor is not one this API returned", "query.cursor", cursor));
       }
@@ -245,7 +234,7 @@ public class SessionsController {
               if (rows.size() > pageSize) {
                 rows = rows.subList(0, pageSize);
                 SessionRow last = rows.get(pageSize - 1);
-                next = new Cursor(last.createdAt(), last.id()).encode();
+                next = new SessionCursor(last.createdAt(), last.id()).encode();
               }
               return new SessionList(rows.stream().map(this::view).toList(), next);
             });
@@ -291,51 +280,6 @@ public class SessionsController {
   }
 
   SessionView view(SessionRow r) {
-    JsonNode network = null;
-    try {
-      SessionSpec spec = json.readValue(r.specJson(), SessionSpec.class);
-      ObjectNode n = JsonNodeFactory.instance.objectNode();
-      if (r.networkJson() != null) {
-        n = (ObjectNode) json.readTree(r.networkJson());
-      }
-      n.put("mode", spec.networkOrDefault().wire());
-      network = n;
-    } catch (JsonProcessingException e) {
-      network = null;
-    }
-    return new SessionView(
-        r.id(),
-        r.status(),
-        r.image(),
-        Times.rfc3339(r.createdAt()),
-        Times.rfc3339(r.startedAt()),
-        Times.rfc3339(r.endedAt()),
-        r.exitCode(),
-        r.reason(),
-        network);
-  }
-
-  /** An opaque page cursor: the (createdAt, id) of the last row shown. */
-  record Cursor(Instant createdAt, String id) {
-    String encode() {
-      String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + id;
-      return Base64.getUrlEncoder()
-          .withoutPadding()
-          .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static Cursor decode(String s) {
-      try {
-        String raw = new String(Base64.getUrlDecoder().decode(s), StandardCharsets.UTF_8);
-        String[] parts = raw.split(":", 3);
-        if (parts.length != 3 || !SessionIds.isValid(parts[2])) {
-          return null;
-        }
-        return new Cursor(
-            Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
-      } catch (IllegalArgumentException | java.time.DateTimeException e) {
-        return null;
-      }
-    }
+    return SessionView.of(r, json);
   }
 }
