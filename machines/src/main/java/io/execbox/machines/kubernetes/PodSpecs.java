@@ -33,7 +33,7 @@ import java.util.TreeMap;
 /**
  * The desired Kubernetes objects of a session, as pure functions of its spec: the Pod, the Secret
  * holding its files, and the NetworkPolicy of its network mode. No client, no cluster: the
- * reconciler compares these with what exists.
+ * KubernetesBackend creates those of them that do not exist yet, and never updates one.
  */
 public final class PodSpecs {
   /** The container's name inside the Pod. */
