@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.execbox.api.auth.Principal;
+import io.execbox.api.config.OpenApiConfiguration;
 import io.execbox.api.problem.ApiException;
 import io.execbox.api.problem.ApiException.FieldError;
+import io.execbox.api.problem.ProblemResponses;
 import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionSpec;
 import io.execbox.store.CreateOutcome;
@@ -13,9 +15,12 @@ import io.execbox.store.NewSession;
 import io.execbox.store.SessionRow;
 import io.execbox.store.Store;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -42,7 +47,8 @@ import reactor.core.publisher.Mono;
 /** The session routes of docs/API.md. */
 @RestController
 @RequestMapping(path = "/v1/sessions", produces = MediaType.APPLICATION_JSON_VALUE)
-@SecurityRequirement(name = "bearer")
+@SecurityRequirement(name = OpenApiConfiguration.KEY)
+@Tag(name = "Sessions")
 public class SessionsController {
   private static final Logger log = LoggerFactory.getLogger(SessionsController.class);
 
@@ -74,15 +80,36 @@ public class SessionsController {
     this.clock = clock;
   }
 
-  @Operation(summary = "Create a session: one command in one image, with limits and a deadline")
+  @Operation(
+      operationId = "createSession",
+      summary = "Create a session: one command in one image, with limits and a deadline")
+  @ApiResponse(
+      responseCode = "201",
+      description = "Created, pending; or, for a repeated Idempotency-Key, the session it created")
+  @ProblemResponses({400, 401, 413, 422, 429, 503})
+  @ApiResponse(
+      responseCode = "429",
+      description =
+          "Too many requests this minute, or the account already has its most sessions pending or"
+              + " running; retry after `Retry-After` seconds.")
   @PostMapping(consumes = MediaType.ALL_VALUE)
   public Mono<ResponseEntity<SessionView>> create(
       ServerWebExchange exchange,
       @io.swagger.v3.oas.annotations.parameters.RequestBody(
-              content = @Content(schema = @Schema(implementation = SessionSpec.class)))
+              required = true,
+              content =
+                  @Content(
+                      mediaType = MediaType.APPLICATION_JSON_VALUE,
+                      schema = @Schema(implementation = SessionSpec.class)))
           @RequestBody(required = false)
           String body,
-      @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+      @Parameter(
+              description =
+                  "Makes a retried create answer with the session the first one created"
+                      + " (extension)",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @RequestHeader(name = "Idempotency-Key", required = false)
+          String idempotencyKey) {
     Principal p = Principal.of(exchange);
     if (body == null || body.isBlank()) {
       return Mono.error(ApiException.badRequest("a JSON body is required"));
@@ -179,19 +206,38 @@ public class SessionsController {
         .then(Mono.error(e));
   }
 
-  @Operation(summary = "Get a session")
+  @Operation(operationId = "getSession", summary = "Get a session")
+  @ProblemResponses({401, 404, 429, 503})
   @GetMapping("/{id}")
-  public Mono<SessionView> get(ServerWebExchange exchange, @PathVariable String id) {
+  public Mono<SessionView> get(ServerWebExchange exchange, @SessionId @PathVariable String id) {
     return owned(exchange, id).map(this::view);
   }
 
-  @Operation(summary = "List the account's sessions, newest first")
+  @Operation(operationId = "listSessions", summary = "List the account's sessions, newest first")
+  @ProblemResponses({401, 422, 429, 503})
   @GetMapping
   public Mono<SessionList> list(
       ServerWebExchange exchange,
-      @RequestParam(required = false) String status,
-      @RequestParam(required = false) String limit,
-      @RequestParam(required = false) String cursor) {
+      @Parameter(
+              description = "Only sessions with this status",
+              schema =
+                  @Schema(allowableValues = {"pending", "running", "stopped", "killed", "failed"}))
+          @RequestParam(required = false)
+          String status,
+      @Parameter(
+              description = "Sessions per page",
+              schema =
+                  @Schema(
+                      type = "integer",
+                      format = "int32",
+                      minimum = "1",
+                      maximum = "100",
+                      defaultValue = "50"))
+          @RequestParam(required = false)
+          String limit,
+      @Parameter(description = "The nextCursor of the previous page, as it was")
+          @RequestParam(required = false)
+          String cursor) {
     Principal p = Principal.of(exchange);
     List<FieldError> errors = new java.util.ArrayList<>();
     if (status != null && !STATUSES.contains(status)) {
@@ -240,9 +286,14 @@ public class SessionsController {
             });
   }
 
-  @Operation(summary = "Stop a session: SIGTERM, then SIGKILL after a grace period")
+  @Operation(
+      operationId = "stopSession",
+      summary = "Stop a session: SIGTERM, then SIGKILL after a grace period")
+  @ApiResponse(responseCode = "200", description = "Stopped (again, if it already was)")
+  @ProblemResponses({401, 404, 409, 429, 503})
+  @ApiResponse(responseCode = "409", description = "The session already ended killed or failed.")
   @PostMapping(path = "/{id}/stop", consumes = MediaType.ALL_VALUE)
-  public Mono<StatusView> stop(ServerWebExchange exchange, @PathVariable String id) {
+  public Mono<StatusView> stop(ServerWebExchange exchange, @SessionId @PathVariable String id) {
     Principal p = Principal.of(exchange);
     return checkId(id)
         .then(store.sessions().requestStop(p.accountId(), id))
@@ -256,9 +307,15 @@ public class SessionsController {
                             "session " + id + " already ended: " + row.status())));
   }
 
-  @Operation(summary = "Kill a session now and destroy its machine; the record stays")
+  @Operation(
+      operationId = "deleteSession",
+      summary = "Kill a session now and destroy its machine; the record stays")
+  @ApiResponse(
+      responseCode = "200",
+      description = "killed, or the final status of a session that had already ended")
+  @ProblemResponses({401, 404, 429, 503})
   @DeleteMapping("/{id}")
-  public Mono<StatusView> delete(ServerWebExchange exchange, @PathVariable String id) {
+  public Mono<StatusView> delete(ServerWebExchange exchange, @SessionId @PathVariable String id) {
     Principal p = Principal.of(exchange);
     return checkId(id)
         .then(store.sessions().requestKill(p.accountId(), id))

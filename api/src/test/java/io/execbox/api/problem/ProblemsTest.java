@@ -95,4 +95,15 @@ class ProblemsTest {
     assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
     assertThat(response.getBodyAsString().block(Duration.ofSeconds(5))).isEqualTo("partial");
   }
+
+  @Test
+  void theDocumentedShapeHasEveryFieldAProblemCanCarry() {
+    FieldError e = new FieldError("m", "body.x", null);
+    java.util.Set<String> documented =
+        java.util.Arrays.stream(ProblemDocument.class.getRecordComponents())
+            .map(java.lang.reflect.RecordComponent::getName)
+            .collect(java.util.stream.Collectors.toSet());
+    assertThat(documented)
+        .containsAll(problems.body(ApiException.invalid(List.of(e)), "/v1/sessions").keySet());
+  }
 }
