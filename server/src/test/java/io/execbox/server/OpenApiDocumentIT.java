@@ -26,7 +26,8 @@ class OpenApiDocumentIT {
   static final String WRITE = "execbox.openapi.write";
   static final String REGENERATE =
       "mvn -pl server -am verify -Dit.test=OpenApiDocumentIT -Dtest=none"
-          + " -Dsurefire.failIfNoSpecifiedTests=false -D"
+          + " -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false"
+          + " -D"
           + WRITE
           + "=true";
   static final ObjectMapper JSON = new ObjectMapper();
