@@ -5,8 +5,9 @@ import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
- * Session ids are {@code sess_} + 16 to 64 lowercase hex digits (new ones get 24); the Kubernetes
- * object is {@code sess-<hex>}.
+ * Session ids are {@code sess_} + lowercase hex: {@link #newId} makes 24 digits, {@link #isValid}
+ * accepts 16 to 64 (ids made elsewhere, such as for a Session applied with kubectl, may differ in
+ * length). The Kubernetes object is {@code sess-<hex>}.
  */
 public final class SessionIds {
   private static final SecureRandom RANDOM = new SecureRandom();

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
-/** The statuses of API.md. Terminal phases never change again. */
+/** The statuses of docs/API.md. Terminal phases never change again. */
 public enum SessionPhase {
   PENDING,
   RUNNING,

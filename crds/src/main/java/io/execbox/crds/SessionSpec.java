@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The desired session: exactly the create request of API.md. It is the spec of the Session custom
- * resource and the JSON kept in the session's row, so both control modes read the same thing.
+ * The desired session: exactly the create request of docs/API.md. It is the spec of the Session
+ * custom resource and the JSON kept in the session's row, so both control modes read the same
+ * thing.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SessionSpec {

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The contract's pure rules: what stop and delete do, exit codes, deadlines, times. */
+/** The contract's pure rules: what stop and delete do, exit codes, deadlines. */
 class ContractRulesTest {
   static Stream<Arguments> stop() {
     return Stream.of(
@@ -71,12 +71,5 @@ class ContractRulesTest {
     none.setResources(new ResourceSpec(500, null, null));
     assertThat(Deadlines.effectiveTimeoutMs(none, 9000)).isEqualTo(9000);
     assertThat(Deadlines.effectiveTimeoutMs(null, 9000)).isEqualTo(9000);
-  }
-
-  @Test
-  void timesAreRfc3339UtcWithAtMostMilliseconds() {
-    assertThat(Rfc3339.format(Instant.parse("2026-01-01T00:00:00.123456789Z")))
-        .isEqualTo("2026-01-01T00:00:00.123Z");
-    assertThat(Rfc3339.format(null)).isNull();
   }
 }

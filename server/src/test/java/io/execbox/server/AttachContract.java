@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The attach WebSocket of API.md, byte for byte, as every backend must serve it: replay, late and
- * concurrent clients, 10 MiB byte-exact, protocol abuse. Each backend runs it from a subclass.
+ * The attach WebSocket of docs/API.md, byte for byte, as every backend must serve it: replay, late
+ * and concurrent clients, 10 MiB byte-exact, protocol abuse. Each backend runs it from a subclass.
  */
 abstract class AttachContract {
   /** The server, on the backend of the subclass. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The attach WebSocket of API.md, byte for byte, against real containers. */
+/** The attach WebSocket of docs/API.md, byte for byte, against real containers. */
 class AttachIT extends AttachContract {
   @Override
   TestServer server() {

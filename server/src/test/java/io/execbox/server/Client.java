@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
-/** A small execbox client written from API.md, for the integration tests. */
+/** A small execbox client written from docs/API.md, for the integration tests. */
 public final class Client {
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP =

@@ -8,7 +8,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The module rules of ARCHITECTURE.md, checked on the compiled classes. */
+/** The module rules of docs/ARCHITECTURE.md, checked on the compiled classes. */
 class ModuleBoundariesTest {
   static JavaClasses classes;
 

@@ -3,18 +3,28 @@ package io.execbox.api.account;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.execbox.api.auth.ApiKeys;
 import io.execbox.api.auth.Principal;
+import io.execbox.api.config.OpenApiConfiguration;
 import io.execbox.api.problem.ApiException;
+import io.execbox.api.problem.ProblemResponses;
 import io.execbox.crds.Rfc3339;
 import io.execbox.store.ApiKeyRow;
 import io.execbox.store.Store;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -31,7 +41,7 @@ import reactor.core.publisher.Mono;
 /** The account routes (extension): the account, its usage, its keys. */
 @RestController
 @RequestMapping(path = "/v1/account", produces = MediaType.APPLICATION_JSON_VALUE)
-@SecurityRequirement(name = "bearer")
+@SecurityRequirement(name = OpenApiConfiguration.KEY)
 public class AccountController {
   /** The limits that apply to an account. */
   public record Limits(int maxActiveSessions, int requestsPerMinute) {}
@@ -58,11 +68,24 @@ public class AccountController {
       String revokedAt,
       String lastUsedAt) {}
 
+  /** The account's keys. */
+  public record KeyList(List<KeyView> keys) {}
+
   /** A key just made: the only time the key is shown. */
   public record NewKeyView(String id, String accountId, String name, String prefix, String key) {}
 
   /** Body of a key creation. */
-  public record NewKeyRequest(String name) {}
+  public record NewKeyRequest(
+      @Schema(description = "A name to tell the key by; `key` when absent", maxLength = 100)
+          String name) {}
+
+  /** The {@code {id}} of a key route. */
+  @Target(ElementType.PARAMETER)
+  @Retention(RetentionPolicy.RUNTIME)
+  @Parameter(
+      description = "The key's id (not the key)",
+      schema = @Schema(example = "key_0123456789abcdef"))
+  @interface KeyId {}
 
   private final Store store;
   private final int requestsPerMinute;
@@ -74,7 +97,9 @@ public class AccountController {
     this.clock = clock;
   }
 
-  @Operation(summary = "The caller's account and its limits")
+  @Operation(operationId = "getAccount", summary = "The caller's account and its limits")
+  @Tag(name = "Account")
+  @ProblemResponses({401, 429, 503})
   @GetMapping
   public Mono<AccountView> account(ServerWebExchange exchange) {
     Principal p = Principal.of(exchange);
@@ -90,7 +115,11 @@ public class AccountController {
                     new Limits(a.maxActiveSessions(), requestsPerMinute)));
   }
 
-  @Operation(summary = "Today's usage: sessions, active sessions, seconds, limits")
+  @Operation(
+      operationId = "getUsage",
+      summary = "Today's usage (UTC day): sessions, active sessions, seconds, limits")
+  @Tag(name = "Account")
+  @ProblemResponses({401, 429, 503})
   @GetMapping("/usage")
   public Mono<UsageView> usage(ServerWebExchange exchange) {
     Principal p = Principal.of(exchange);
@@ -111,22 +140,34 @@ public class AccountController {
                     new Limits(t.getT1().maxActiveSessions(), requestsPerMinute)));
   }
 
-  @Operation(summary = "The account's keys (never the keys themselves)")
+  @Operation(operationId = "listKeys", summary = "The account's keys (never the keys themselves)")
+  @Tag(name = "Keys")
+  @ProblemResponses({401, 429, 503})
   @GetMapping("/keys")
-  public Mono<Map<String, List<KeyView>>> keys(ServerWebExchange exchange) {
+  public Mono<KeyList> keys(ServerWebExchange exchange) {
     Principal p = Principal.of(exchange);
     return store
         .accounts()
         .listKeys(p.accountId())
         .map(AccountController::view)
         .collectList()
-        .map(l -> Map.of("keys", l));
+        .map(KeyList::new);
   }
 
-  @Operation(summary = "Create a key; the response shows it this once")
+  @Operation(operationId = "createKey", summary = "Create a key; the response shows it this once")
+  @Tag(name = "Keys")
+  @ApiResponse(responseCode = "201", description = "Created; the key is shown this once")
+  @ProblemResponses({400, 401, 413, 422, 429, 503})
   @PostMapping(path = "/keys", consumes = MediaType.ALL_VALUE)
   public Mono<ResponseEntity<NewKeyView>> createKey(
-      ServerWebExchange exchange, @RequestBody(required = false) NewKeyRequest body) {
+      ServerWebExchange exchange,
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              content =
+                  @Content(
+                      mediaType = MediaType.APPLICATION_JSON_VALUE,
+                      schema = @Schema(implementation = NewKeyRequest.class)))
+          @RequestBody(required = false)
+          NewKeyRequest body) {
     Principal p = Principal.of(exchange);
     String name =
         body == null || body.name() == null || body.name().isBlank() ? "key" : body.name();
@@ -148,10 +189,15 @@ public class AccountController {
                     .body(new NewKeyView(k.id(), k.accountId(), k.name(), k.keyPrefix(), key)));
   }
 
-  @Operation(summary = "Replace a key with a new one; the old one stops working now")
+  @Operation(
+      operationId = "rotateKey",
+      summary = "Replace a key with a new one of the same name; the old one stops working now")
+  @Tag(name = "Keys")
+  @ApiResponse(responseCode = "201", description = "The new key, shown this once")
+  @ProblemResponses({401, 404, 429, 503})
   @PostMapping(path = "/keys/{id}/rotate", consumes = MediaType.ALL_VALUE)
   public Mono<ResponseEntity<NewKeyView>> rotate(
-      ServerWebExchange exchange, @PathVariable String id) {
+      ServerWebExchange exchange, @KeyId @PathVariable String id) {
     Principal p = Principal.of(exchange);
     String key = ApiKeys.newKey();
     return store
@@ -164,9 +210,11 @@ public class AccountController {
                     .body(new NewKeyView(k.id(), k.accountId(), k.name(), k.keyPrefix(), key)));
   }
 
-  @Operation(summary = "Revoke a key")
+  @Operation(operationId = "revokeKey", summary = "Revoke a key")
+  @Tag(name = "Keys")
+  @ProblemResponses({401, 404, 429, 503})
   @DeleteMapping("/keys/{id}")
-  public Mono<KeyView> revoke(ServerWebExchange exchange, @PathVariable String id) {
+  public Mono<KeyView> revoke(ServerWebExchange exchange, @KeyId @PathVariable String id) {
     Principal p = Principal.of(exchange);
     return store
         .accounts()

@@ -1,9 +1,17 @@
 package io.execbox.api.account;
 
 import io.execbox.api.auth.ApiKeys;
+import io.execbox.api.config.OpenApiConfiguration;
 import io.execbox.api.problem.ApiException;
+import io.execbox.api.problem.ProblemResponses;
 import io.execbox.store.Store;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -20,9 +28,14 @@ import reactor.core.publisher.Mono;
  */
 @RestController
 @RequestMapping(path = "/v1/admin", produces = MediaType.APPLICATION_JSON_VALUE)
+@SecurityRequirement(name = OpenApiConfiguration.ADMIN)
+@Tag(name = "Admin")
 public class AdminController {
   /** Body of an admin key creation. */
-  public record AdminKeyRequest(String name, String accountId) {}
+  public record AdminKeyRequest(
+      @Schema(minLength = 1, maxLength = 100, requiredMode = RequiredMode.REQUIRED) String name,
+      @Schema(description = "An existing account for the key; a new account when absent")
+          String accountId) {}
 
   /** A created key, shown this once. */
   public record AdminKeyView(String id, String accountId, String key) {}
@@ -35,10 +48,30 @@ public class AdminController {
     this.defaultMaxActiveSessions = defaultMaxActiveSessions;
   }
 
-  @Operation(summary = "Create a key, in a new account unless accountId is given")
+  @Operation(
+      operationId = "adminCreateKey",
+      summary = "Create a key, in a new account unless accountId is given")
+  @ApiResponse(responseCode = "201", description = "Created; the key is shown this once")
+  @ProblemResponses({400, 401, 404, 413, 422, 429, 503})
+  @ApiResponse(
+      responseCode = "404",
+      description =
+          "The server has no admin token (the admin routes do not exist), or no such account.")
+  @ApiResponse(responseCode = "401", description = "No admin token, or not the server's.")
+  @ApiResponse(
+      responseCode = "429",
+      description =
+          "Too many admin requests this minute from this address; retry after `Retry-After` seconds.")
   @PostMapping(path = "/keys", consumes = MediaType.ALL_VALUE)
   public Mono<ResponseEntity<AdminKeyView>> createKey(
-      @RequestBody(required = false) AdminKeyRequest body) {
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              required = true,
+              content =
+                  @Content(
+                      mediaType = MediaType.APPLICATION_JSON_VALUE,
+                      schema = @Schema(implementation = AdminKeyRequest.class)))
+          @RequestBody(required = false)
+          AdminKeyRequest body) {
     if (body == null
         || body.name() == null
         || body.name().isBlank()

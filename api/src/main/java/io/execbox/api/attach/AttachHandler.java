@@ -20,7 +20,7 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The attach WebSocket of API.md. The session was authorised before the handshake ({@link
+ * The attach WebSocket of docs/API.md. The session was authorised before the handshake ({@link
  * AttachFilter}); here its output is streamed from offset 0 at the client's pace, stdin frames are
  * written in order (the next message is not read before the last one reached the process), and
  * protocol abuse is answered with an error frame and close 1003/1007.

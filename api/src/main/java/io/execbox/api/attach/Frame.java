@@ -1,6 +1,6 @@
 package io.execbox.api.attach;
 
-/** One frame of the attach protocol of API.md. */
+/** One frame of the attach protocol of docs/API.md. */
 public sealed interface Frame {
   byte STDIN = 0x01;
   byte STDOUT = 0x02;

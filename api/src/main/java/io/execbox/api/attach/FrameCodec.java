@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Encodes server frames and decodes client frames of API.md: one frame per binary WebSocket
+ * Encodes server frames and decodes client frames of docs/API.md: one frame per binary WebSocket
  * message, big-endian u32 lengths.
  */
 public final class FrameCodec {

@@ -17,7 +17,7 @@ public final class JournalFrames {
 
   private JournalFrames() {}
 
-  /** Frames from offset 0 of {@code journal}; {@code exitOverride} replaces a missing exit. */
+  /** Frames of {@code journal} from its offset 0, read as the subscriber asks for them. */
   public static Flux<byte[]> from(OutputJournal journal) {
     return Flux.create(sink -> new Reader(journal, sink).start(), FluxSink.OverflowStrategy.BUFFER);
   }

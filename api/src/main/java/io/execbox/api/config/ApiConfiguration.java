@@ -9,10 +9,6 @@ import io.execbox.api.sessions.SessionRequestValidator;
 import io.execbox.api.sessions.SessionsController;
 import io.execbox.machines.MachineBackend;
 import io.execbox.store.Store;
-import io.swagger.v3.oas.models.Components;
-import io.swagger.v3.oas.models.OpenAPI;
-import io.swagger.v3.oas.models.info.Info;
-import io.swagger.v3.oas.models.security.SecurityScheme;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -26,7 +22,7 @@ import org.springframework.web.server.WebFilter;
  * ApiOptions} bean.
  */
 @Configuration(proxyBeanMethods = false)
-@Import(AttachConfiguration.class)
+@Import({AttachConfiguration.class, OpenApiConfiguration.class})
 public class ApiConfiguration {
   @Bean
   @Order(-200)
@@ -76,25 +72,5 @@ public class ApiConfiguration {
   @Bean
   HealthController healthController(Store store, MachineBackend backend) {
     return new HealthController(store, backend);
-  }
-
-  @Bean
-  OpenAPI execboxOpenApi() {
-    return new OpenAPI()
-        .info(
-            new Info()
-                .title("execbox")
-                .version("v1")
-                .description(
-                    "Run one command in one container image with limits and a deadline; attach over"
-                        + " a WebSocket at /v1/sessions/{id}/attach (binary frames, see API.md)."))
-        .components(
-            new Components()
-                .addSecuritySchemes(
-                    "bearer",
-                    new SecurityScheme()
-                        .type(SecurityScheme.Type.HTTP)
-                        .scheme("bearer")
-                        .bearerFormat("sk_…")));
   }
 }

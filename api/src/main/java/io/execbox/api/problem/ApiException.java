@@ -1,12 +1,34 @@
 package io.execbox.api.problem;
 
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 
 /** An error the API answers with an RFC 9457 problem. */
 public class ApiException extends RuntimeException {
   /** One bad field of a request. */
-  public record FieldError(String message, String location, Object value) {}
+  @Schema(name = "FieldError", description = "One bad field of a request")
+  public record FieldError(
+      @Schema(
+              description = "What is wrong with it",
+              example = "memoryMB must be an integer from 128 to 8192",
+              requiredMode = RequiredMode.REQUIRED)
+          String message,
+      @Schema(
+              description =
+                  "Where it is: body.<field> (with [index] and .<name> for what is inside),"
+                      + " query.<parameter> or header.<name>",
+              example = "body.resources.memoryMB",
+              requiredMode = RequiredMode.REQUIRED)
+          String location,
+      @Schema(
+              description =
+                  "The value as sent, a string cut to 200 characters; for an array or object its"
+                      + " kind (\"array\", \"object\"); absent where it may be a secret (env"
+                      + " values, file contents, keys)",
+              oneOf = {String.class, Number.class, Boolean.class})
+          Object value) {}
 
   private final HttpStatus status;
   private final String title;

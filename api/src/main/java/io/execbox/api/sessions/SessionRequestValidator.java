@@ -13,14 +13,15 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Checks a create request against API.md and lists every bad field, so a client fixes them all at
- * once. Pure: a JSON tree in, field errors out.
+ * Checks a create request against docs/API.md and lists every bad field, so a client fixes them all
+ * at once. Pure: a JSON tree in, field errors out.
  */
 public final class SessionRequestValidator {
   static final int MAX_COMMAND_ARGS = 1024;
   static final int MAX_ENV = 256;
   static final int MAX_FILES = 64;
   static final int MAX_PORTS = 32;
+  static final int MAX_IDEMPOTENCY_KEY = 255;
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
   private final boolean setupSupported;
@@ -29,6 +30,23 @@ public final class SessionRequestValidator {
   public SessionRequestValidator(boolean setupSupported, String backendName) {
     this.setupSupported = setupSupported;
     this.backendName = backendName;
+  }
+
+  /**
+   * The body's bad fields, then the {@code Idempotency-Key} header's ({@code idempotencyKey} is
+   * null when the header is absent).
+   */
+  public List<FieldError> validate(JsonNode body, String idempotencyKey) {
+    List<FieldError> errors = validate(body);
+    if (idempotencyKey != null
+        && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
+      errors.add(
+          new FieldError(
+              "Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters",
+              "header.Idempotency-Key",
+              null));
+    }
+    return errors;
   }
 
   public List<FieldError> validate(JsonNode body) {

@@ -3,13 +3,12 @@ package io.execbox.api.sessions;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.execbox.api.auth.Principal;
+import io.execbox.api.config.OpenApiConfiguration;
 import io.execbox.api.problem.ApiException;
 import io.execbox.api.problem.ApiException.FieldError;
+import io.execbox.api.problem.ProblemResponses;
 import io.execbox.crds.Deadlines;
-import io.execbox.crds.Rfc3339;
 import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionPhase;
 import io.execbox.crds.SessionSpec;
@@ -21,15 +20,16 @@ import io.execbox.store.SessionPatch.Request;
 import io.execbox.store.SessionRow;
 import io.execbox.store.Store;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
-import java.nio.charset.StandardCharsets;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -52,10 +52,11 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-/** The session routes of API.md. */
+/** The session routes of docs/API.md. */
 @RestController
 @RequestMapping(path = "/v1/sessions", produces = MediaType.APPLICATION_JSON_VALUE)
-@SecurityRequirement(name = "bearer")
+@SecurityRequirement(name = OpenApiConfiguration.KEY)
+@Tag(name = "Sessions")
 public class SessionsController {
   private static final Logger log = LoggerFactory.getLogger(SessionsController.class);
 
@@ -89,15 +90,36 @@ public class SessionsController {
     this.clock = clock;
   }
 
-  @Operation(summary = "Create a session: one command in one image, with limits and a deadline")
+  @Operation(
+      operationId = "createSession",
+      summary = "Create a session: one command in one image, with limits and a deadline")
+  @ApiResponse(
+      responseCode = "201",
+      description = "Created, pending; or, for a repeated Idempotency-Key, the session it created")
+  @ProblemResponses({400, 401, 413, 422, 429, 503})
+  @ApiResponse(
+      responseCode = "429",
+      description =
+          "Too many requests this minute, or the account already has its most sessions pending or"
+              + " running; retry after `Retry-After` seconds.")
   @PostMapping(consumes = MediaType.ALL_VALUE)
   public Mono<ResponseEntity<SessionView>> create(
       ServerWebExchange exchange,
       @io.swagger.v3.oas.annotations.parameters.RequestBody(
-              content = @Content(schema = @Schema(implementation = SessionSpec.class)))
+              required = true,
+              content =
+                  @Content(
+                      mediaType = MediaType.APPLICATION_JSON_VALUE,
+                      schema = @Schema(implementation = SessionSpec.class)))
           @RequestBody(required = false)
           String body,
-      @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+      @Parameter(
+              description =
+                  "Makes a retried create answer with the session the first one created"
+                      + " (extension)",
+              schema = @Schema(minLength = 1, maxLength = 255))
+          @RequestHeader(name = "Idempotency-Key", required = false)
+          String idempotencyKey) {
     Principal p = Principal.of(exchange);
     if (body == null || body.isBlank()) {
       return Mono.error(ApiException.badRequest("a JSON body is required"));
@@ -108,13 +130,7 @@ public class SessionsController {
     } catch (JsonProcessingException e) {
       return Mono.error(ApiException.badRequest("the request body is not valid JSON"));
     }
-    List<FieldError> errors = validator.validate(tree);
-    if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
-      errors = new java.util.ArrayList<>(errors);
-      errors.add(
-          new FieldError(
-              "Idempotency-Key must be 1 to 255 characters", "header.Idempotency-Key", null));
-    }
+    List<FieldError> errors = validator.validate(tree, idempotencyKey);
     if (!errors.isEmpty()) {
       return Mono.error(ApiException.invalid(errors));
     }
@@ -197,19 +213,38 @@ public class SessionsController {
         .then(Mono.error(e));
   }
 
-  @Operation(summary = "Get a session")
+  @Operation(operationId = "getSession", summary = "Get a session")
+  @ProblemResponses({401, 404, 429, 503})
   @GetMapping("/{id}")
-  public Mono<SessionView> get(ServerWebExchange exchange, @PathVariable String id) {
+  public Mono<SessionView> get(ServerWebExchange exchange, @SessionId @PathVariable String id) {
     return owned(exchange, id).map(this::view);
   }
 
-  @Operation(summary = "List the account's sessions, newest first")
+  @Operation(operationId = "listSessions", summary = "List the account's sessions, newest first")
+  @ProblemResponses({401, 422, 429, 503})
   @GetMapping
   public Mono<SessionList> list(
       ServerWebExchange exchange,
-      @RequestParam(required = false) String status,
-      @RequestParam(required = false) String limit,
-      @RequestParam(required = false) String cursor) {
+      @Parameter(
+              description = "Only sessions with this status",
+              schema =
+                  @Schema(allowableValues = {"pending", "running", "stopped", "killed", "failed"}))
+          @RequestParam(required = false)
+          String status,
+      @Parameter(
+              description = "Sessions per page",
+              schema =
+                  @Schema(
+                      type = "integer",
+                      format = "int32",
+                      minimum = "1",
+                      maximum = "100",
+                      defaultValue = "50"))
+          @RequestParam(required = false)
+          String limit,
+      @Parameter(description = "The nextCursor of the previous page, as it was")
+          @RequestParam(required = false)
+          String cursor) {
     Principal p = Principal.of(exchange);
     List<FieldError> errors = new java.util.ArrayList<>();
     if (status != null && !STATUSES.contains(status)) {
@@ -226,9 +261,9 @@ public class SessionsController {
         errors.add(new FieldError("limit must be an integer from 1 to 100", "query.limit", limit));
       }
     }
-    Cursor c = null;
+    SessionCursor c = null;
     if (cursor != null) {
-      c = Cursor.decode(cursor);
+      c = SessionCursor.decode(cursor);
       if (c == null) {
         errors.add(new FieldError("cursor is not one this API returned", "query.cursor", cursor));
       }
@@ -252,15 +287,20 @@ public class SessionsController {
               if (rows.size() > pageSize) {
                 rows = rows.subList(0, pageSize);
                 SessionRow last = rows.get(pageSize - 1);
-                next = new Cursor(last.createdAt(), last.id()).encode();
+                next = new SessionCursor(last.createdAt(), last.id()).encode();
               }
               return new SessionList(rows.stream().map(this::view).toList(), next);
             });
   }
 
-  @Operation(summary = "Stop a session: SIGTERM, then SIGKILL after a grace period")
+  @Operation(
+      operationId = "stopSession",
+      summary = "Stop a session: SIGTERM, then SIGKILL after a grace period")
+  @ApiResponse(responseCode = "200", description = "Stopped (again, if it already was)")
+  @ProblemResponses({401, 404, 409, 429, 503})
+  @ApiResponse(responseCode = "409", description = "The session already ended killed or failed.")
   @PostMapping(path = "/{id}/stop", consumes = MediaType.ALL_VALUE)
-  public Mono<StatusView> stop(ServerWebExchange exchange, @PathVariable String id) {
+  public Mono<StatusView> stop(ServerWebExchange exchange, @SessionId @PathVariable String id) {
     Principal p = Principal.of(exchange);
     return checkId(id)
         .then(store.sessions().decideAndApply(p.accountId(), id, this::stopPatch))
@@ -268,20 +308,32 @@ public class SessionsController {
         .flatMap(
             row ->
                 Transitions.stop(SessionPhase.fromWire(row.status())).accepted()
-                    ? objects.stopRequested(row).thenReturn(new StatusView(row.status()))
+                    ? objects
+                        .stopRequested(row)
+                        .thenReturn(new StatusView(SessionPhase.fromWire(row.status())))
                     : Mono.error(
                         ApiException.conflict(
                             "session " + id + " already ended: " + row.status())));
   }
 
-  @Operation(summary = "Kill a session now and destroy its machine; the record stays")
+  @Operation(
+      operationId = "deleteSession",
+      summary = "Kill a session now and destroy its machine; the record stays")
+  @ApiResponse(
+      responseCode = "200",
+      description = "killed, or the final status of a session that had already ended")
+  @ProblemResponses({401, 404, 429, 503})
   @DeleteMapping("/{id}")
-  public Mono<StatusView> delete(ServerWebExchange exchange, @PathVariable String id) {
+  public Mono<StatusView> delete(ServerWebExchange exchange, @SessionId @PathVariable String id) {
     Principal p = Principal.of(exchange);
     return checkId(id)
         .then(store.sessions().decideAndApply(p.accountId(), id, this::killPatch))
         .switchIfEmpty(Mono.error(ApiException.notFound("session " + id)))
-        .flatMap(row -> objects.killRequested(row).thenReturn(new StatusView(row.status())));
+        .flatMap(
+            row ->
+                objects
+                    .killRequested(row)
+                    .thenReturn(new StatusView(SessionPhase.fromWire(row.status()))));
   }
 
   /** What a stop writes: the contract's decision ({@link Transitions#stop}) for the row. */
@@ -312,51 +364,6 @@ public class SessionsController {
   }
 
   SessionView view(SessionRow r) {
-    JsonNode network = null;
-    try {
-      SessionSpec spec = json.readValue(r.specJson(), SessionSpec.class);
-      ObjectNode n = JsonNodeFactory.instance.objectNode();
-      if (r.networkJson() != null) {
-        n = (ObjectNode) json.readTree(r.networkJson());
-      }
-      n.put("mode", spec.networkOrDefault().wire());
-      network = n;
-    } catch (JsonProcessingException e) {
-      network = null;
-    }
-    return new SessionView(
-        r.id(),
-        r.status(),
-        r.image(),
-        Rfc3339.format(r.createdAt()),
-        Rfc3339.format(r.startedAt()),
-        Rfc3339.format(r.endedAt()),
-        r.exitCode(),
-        r.reason(),
-        network);
-  }
-
-  /** An opaque page cursor: the (createdAt, id) of the last row shown. */
-  record Cursor(Instant createdAt, String id) {
-    String encode() {
-      String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + id;
-      return Base64.getUrlEncoder()
-          .withoutPadding()
-          .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static Cursor decode(String s) {
-      try {
-        String raw = new String(Base64.getUrlDecoder().decode(s), StandardCharsets.UTF_8);
-        String[] parts = raw.split(":", 3);
-        if (parts.length != 3 || !SessionIds.isValid(parts[2])) {
-          return null;
-        }
-        return new Cursor(
-            Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
-      } catch (IllegalArgumentException | java.time.DateTimeException e) {
-        return null;
-      }
-    }
+    return SessionView.of(r, json);
   }
 }

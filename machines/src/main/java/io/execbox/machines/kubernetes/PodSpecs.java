@@ -37,8 +37,8 @@ import java.util.TreeMap;
 /**
  * The desired Kubernetes objects of a session, as pure functions of its spec: the Pod, the Secret
  * holding its files, the Service of its ports and the NetworkPolicy of its network mode, all of
- * them at once from {@link #objects}. No client, no cluster: the reconciler compares these with
- * what exists.
+ * them at once from {@link #objects}. No client, no cluster: KubernetesBackend creates those of
+ * them that do not exist yet, and never updates one.
  */
 public final class PodSpecs {
   /** The container's name inside the Pod. */
