@@ -11,7 +11,10 @@ import java.util.regex.Pattern;
  */
 public final class SessionIds {
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final Pattern ID = Pattern.compile("sess_[0-9a-f]{16,64}");
+  /** The form of a session id, as a regular expression. */
+  public static final String PATTERN = "sess_[0-9a-f]{16,64}";
+
+  private static final Pattern ID = Pattern.compile(PATTERN);
 
   private SessionIds() {}
 

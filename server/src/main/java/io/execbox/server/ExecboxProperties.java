@@ -1,5 +1,7 @@
 package io.execbox.server;
 
+import io.execbox.crds.Deadlines;
+
 import static io.execbox.server.Checks.atLeast;
 import static io.execbox.server.Checks.blankToNull;
 import static io.execbox.server.Checks.notNegative;
@@ -68,7 +70,7 @@ public record ExecboxProperties(
     String adminToken,
     String advertiseAddress,
     @DefaultValue("32MB") DataSize retention,
-    @DefaultValue("300000") int defaultTimeoutMs,
+    @DefaultValue("" + Deadlines.DEFAULT_TIMEOUT_MS) int defaultTimeoutMs,
     @DefaultValue("10") int maxActiveSessions,
     @DefaultValue("100") int rateLimitPerMinute,
     @DefaultValue("1000") int defaultCpuMillis,

@@ -101,7 +101,7 @@ class ModuleBoundariesTest {
 
   @Test
   void nothingThatAReconcileReachesSleeps() {
-    // reconciles return and are rescheduled or woken by events (STYLE.md); a sleep — in the
+    // reconciles return and are rescheduled or woken by events; a sleep — in the
     // operator or in a backend call it makes (observe, create, start, stop, kill, destroy) — would
     // hold a reconciler thread and hide a missed event
     noClasses()

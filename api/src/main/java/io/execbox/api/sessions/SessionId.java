@@ -1,5 +1,6 @@
 package io.execbox.api.sessions;
 
+import io.execbox.crds.SessionIds;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.lang.annotation.ElementType;
@@ -15,5 +16,8 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Parameter(
     description = "The session's id",
-    schema = @Schema(pattern = "^sess_[0-9a-f]{16,64}$", example = "sess_4f1c2a9b8d7e6f5a4b3c2d1e"))
+    schema =
+        @Schema(
+            pattern = "^" + SessionIds.PATTERN + "$",
+            example = "sess_4f1c2a9b8d7e6f5a4b3c2d1e"))
 @interface SessionId {}

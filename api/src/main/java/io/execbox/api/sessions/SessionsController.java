@@ -227,8 +227,7 @@ public class SessionsController {
       ServerWebExchange exchange,
       @Parameter(
               description = "Only sessions with this status",
-              schema =
-                  @Schema(allowableValues = {"pending", "running", "stopped", "killed", "failed"}))
+              schema = @Schema(implementation = SessionPhase.class))
           @RequestParam(required = false)
           String status,
       @Parameter(

@@ -1,6 +1,7 @@
 package io.execbox.operator.kubernetes;
 
 import io.execbox.crds.Annotations;
+import io.execbox.crds.Conditions;
 import io.execbox.crds.Session;
 import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionPhase;
@@ -159,7 +160,8 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
     }
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     log.warn("Session {}: step failed, will retry: {}", resource.getMetadata().getName(), message);
-    events.record(context.getClient(), resource, SessionEvents.WARNING, "StepFailed", message);
+    events.record(
+        context.getClient(), resource, SessionEvents.WARNING, Conditions.STEP_FAILED, message);
     SessionStatus failed =
         SessionStatuses.stepFailed(
             resource.getStatus(), message, resource.getMetadata().getGeneration(), clock.instant());

@@ -14,8 +14,9 @@ import java.util.Objects;
 
 /**
  * A Session resource's status, as a pure function of its row (which the lifecycle keeps): the
- * phase, the times, the exit code, the reason, and two conditions, {@code Started} and {@code
- * Finished}, whose transition times move only when their status does.
+ * phase, the times, the exit code, the reason, and three conditions, {@code Started}, {@code
+ * Finished} and {@code Reconciled}, whose transition times move only when their status does (a
+ * failed step's {@code Reconciled} comes from {@link #stepFailed}).
  */
 final class SessionStatuses {
   private SessionStatuses() {}

@@ -45,11 +45,6 @@ final class StepMemo {
     return java.util.Optional.empty();
   }
 
-  /** Whether this process has stepped the session before (its row is known to exist). */
-  boolean seen(String id) {
-    return last.containsKey(id);
-  }
-
   /** The account of the session's row, as its last step saw it; null if not seen. */
   String accountOf(String id) {
     Step s = last.get(id);

@@ -19,6 +19,9 @@ public final class Lifecycle {
    */
   public static final Duration ADOPTION_SLACK = Duration.ofSeconds(5);
 
+  /** The reason of a session killed at its deadline. */
+  public static final String DEADLINE_EXCEEDED = "deadline exceeded";
+
   private Lifecycle() {}
 
   public static Action decide(
@@ -51,7 +54,7 @@ public final class Lifecycle {
         if (active) {
           String reason = obs.oomKilled() ? "OOMKilled" : null;
           if (pastDeadline) {
-            yield new Action.RecordEnd(SessionPhase.KILLED, ExitCodes.KILLED, "deadline exceeded");
+            yield new Action.RecordEnd(SessionPhase.KILLED, ExitCodes.KILLED, DEADLINE_EXCEEDED);
           }
           yield new Action.RecordEnd(SessionPhase.STOPPED, obs.exitCode(), reason);
         }

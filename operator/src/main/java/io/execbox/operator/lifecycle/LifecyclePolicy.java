@@ -9,8 +9,4 @@ import java.time.Duration;
  * @param poll how often a running machine is observed when no event says it changed
  * @param maxCreateAttempts transient create failures tolerated before the session fails
  */
-public record LifecyclePolicy(Duration stopGrace, Duration poll, int maxCreateAttempts) {
-  public static LifecyclePolicy defaults() {
-    return new LifecyclePolicy(Duration.ofSeconds(10), Duration.ofSeconds(1), 5);
-  }
-}
+public record LifecyclePolicy(Duration stopGrace, Duration poll, int maxCreateAttempts) {}

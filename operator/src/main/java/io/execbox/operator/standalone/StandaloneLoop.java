@@ -26,6 +26,12 @@ public final class StandaloneLoop implements AutoCloseable {
   private final SessionStep step;
   private final Clock clock;
   private final StepBackoff backoff = new StepBackoff();
+
+  /** Failing passes back off too, under this key of their own. */
+  private static final String PASS = "";
+
+  private final StepBackoff passes = new StepBackoff();
+  private volatile java.time.Instant nextPass = java.time.Instant.MIN;
   private final SessionIoHub hub;
   private final MachineBackend backend;
   private final Duration tick;
@@ -68,16 +74,29 @@ public final class StandaloneLoop implements AutoCloseable {
     store.sessions().wake(id).subscribe(null, e -> log.debug("wake {}: {}", id, e.toString()));
   }
 
-  /** Reconciles every due row once. */
+  /**
+   * Reconciles every due row once. When a pass fails (the database is away), the passes after it
+   * are put off like a failing session's steps, so a dead database is not asked every tick.
+   */
   public Mono<Void> pass() {
+    if (clock.instant().isBefore(nextPass)) {
+      return Mono.empty();
+    }
     return store
         .sessions()
         .dueIds(256)
         .flatMap(this::reconcile, concurrency)
         .then()
+        .doOnSuccess(x -> passes.succeeded(PASS))
         .onErrorResume(
             e -> {
-              log.warn("reconcile pass failed: {}", e.toString());
+              Duration wait = passes.failed(PASS);
+              nextPass = clock.instant().plus(wait);
+              log.warn(
+                  "reconcile pass failed ({} in a row), next in {} ms: {}",
+                  passes.failures(PASS),
+                  wait.toMillis(),
+                  e.toString());
               return Mono.empty();
             });
   }

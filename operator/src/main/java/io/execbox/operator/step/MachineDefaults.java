@@ -1,8 +1,4 @@
 package io.execbox.operator.step;
 
 /** Limits applied when a session's spec leaves them out. */
-public record MachineDefaults(int cpuMillis, int memoryMB) {
-  public static MachineDefaults defaults() {
-    return new MachineDefaults(1000, 512);
-  }
-}
+public record MachineDefaults(int cpuMillis, int memoryMB) {}

@@ -179,7 +179,7 @@ public final class SessionStep {
           SessionPatch.create()
               .status(SessionPhase.KILLED.wire())
               .exitCode(ExitCodes.KILLED)
-              .reason("deadline exceeded")
+              .reason(Lifecycle.DEADLINE_EXCEEDED)
               .endedAt(now)
               .reconcileAt(now.plusMillis(200)));
     } else if (action instanceof Action.RecordEnd e) {

@@ -13,7 +13,6 @@ class StepMemoTest {
   void aSessionNeverSteppedHereNeedsAFullStep() {
     StepMemo m = new StepMemo();
     assertThat(m.idleUntil(ID, "1/false", NOW)).isEmpty();
-    assertThat(m.seen(ID)).isFalse();
     assertThat(m.accountOf(ID)).isNull();
   }
 
