@@ -45,7 +45,13 @@ public final class OrphanSweeper implements AutoCloseable {
   }
 
   public synchronized void start() {
-    running = Flux.interval(Duration.ZERO, interval).concatMap(t -> sweep(), 1).subscribe();
+    // a sweep slower than the interval skips ticks: an interval that overflowed would end the
+    // sweeps for good (it did, while a blocked shared pool held the sweep up for 15 s)
+    running =
+        Flux.interval(Duration.ZERO, interval)
+            .onBackpressureDrop()
+            .concatMap(t -> sweep(), 1)
+            .subscribe();
   }
 
   /** One sweep; emits how many machines were destroyed (none while this process is not active). */
