@@ -1,6 +1,7 @@
 package io.execbox.api.account;
 
 import io.execbox.api.problem.ProblemResponses;
+import io.execbox.machines.BlockingPools;
 import io.execbox.machines.MachineBackend;
 import io.execbox.store.Store;
 import io.swagger.v3.oas.annotations.Operation;
@@ -15,7 +16,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /** {@code GET /health}: the database and the backend, each checked for real. */
 @RestController
@@ -61,7 +61,7 @@ public class HealthController {
         store.ping().thenReturn("UP").timeout(Duration.ofSeconds(3)).onErrorReturn("DOWN");
     Mono<String> be =
         Mono.fromRunnable(backend::ping)
-            .subscribeOn(Schedulers.boundedElastic())
+            .subscribeOn(BlockingPools.HEALTH)
             .thenReturn("UP")
             .timeout(Duration.ofSeconds(3))
             .onErrorReturn("DOWN");

@@ -17,13 +17,13 @@ import org.springframework.web.reactive.socket.WebSocketSession;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The attach WebSocket of docs/API.md. The session was authorised before the handshake ({@link
  * AttachFilter}); here its output is streamed from offset 0 at the client's pace, stdin frames are
- * written in order (the next message is not read before the last one reached the process), and
- * protocol abuse is answered with an error frame and close 1003/1007.
+ * written in order (the next message is not read before the last one is in the session's stdin
+ * line, which holds a bounded number of bytes), and protocol abuse is answered with an error frame
+ * and close 1003/1007.
  */
 public final class AttachHandler implements WebSocketHandler {
   private static final Logger log = LoggerFactory.getLogger(AttachHandler.class);
@@ -75,7 +75,8 @@ public final class AttachHandler implements WebSocketHandler {
     Mono<Void> outbound =
         ws.send(Flux.merge(output, c.control.asFlux()).map(b -> ws.binaryMessage(f -> f.wrap(b))))
             .then(Mono.defer(() -> ws.close(c.closeWith.get())));
-    Mono<Void> inbound = ws.receive().concatMap(msg -> onMessage(msg, c)).then();
+    // one message at a time, none read ahead: a client whose stdin waits is not read meanwhile
+    Mono<Void> inbound = ws.receive().concatMap(msg -> onMessage(msg, c), 0).then();
     // inbound first: the client may send stdin the moment the handshake completes
     return Mono.firstWithSignal(inbound, outbound)
         .doFinally(
@@ -181,25 +182,19 @@ public final class AttachHandler implements WebSocketHandler {
             c.send(FrameCodec.error("the session has ended; stdin is not accepted"));
             return Mono.empty();
           }
-          return Mono.fromCallable(
-                  () -> {
-                    if (frame instanceof Frame.Stdin s) {
-                      t.live().writeStdin(s.data());
-                    } else {
-                      t.live().closeStdin();
-                    }
-                    return true;
-                  })
-              .subscribeOn(Schedulers.boundedElastic())
-              .then()
-              .onErrorResume(
-                  IOException.class,
-                  e -> {
-                    if (frame instanceof Frame.Stdin) {
+          if (frame instanceof Frame.Stdin s) {
+            // completes once the session's stdin line takes it: until then this client's next
+            // message is not read, and only this session's clients wait
+            return t.live()
+                .writeStdin(s.data())
+                .onErrorResume(
+                    IOException.class,
+                    e -> {
                       c.send(FrameCodec.error("stdin is closed"));
-                    }
-                    return Mono.empty();
-                  });
+                      return Mono.empty();
+                    });
+          }
+          return t.live().closeStdin();
         });
   }
 }

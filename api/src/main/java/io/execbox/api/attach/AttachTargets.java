@@ -2,6 +2,7 @@ package io.execbox.api.attach;
 
 import io.execbox.crds.ExitCodes;
 import io.execbox.crds.SessionPhase;
+import io.execbox.machines.BlockingPools;
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.MachineException;
 import io.execbox.machines.MachineRef;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Finds what a client attaches to: the stream this process holds, the archive of a finished
@@ -85,7 +85,7 @@ final class AttachTargets {
 
   private Mono<AttachTarget> replayed(SessionRow row) {
     return Mono.fromCallable(() -> replay(row))
-        .subscribeOn(Schedulers.boundedElastic())
+        .subscribeOn(BlockingPools.ATTACH)
         .flatMap(t -> t == null ? Mono.empty() : Mono.just(t));
   }
 

@@ -1,11 +1,11 @@
 package io.execbox.api.config;
 
+import io.execbox.machines.BlockingPools;
 import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Runs the OpenAPI and Swagger UI routes off Netty's event loops: springdoc builds its document
@@ -18,7 +18,7 @@ public final class DocumentsOffTheEventLoop implements WebFilter, Ordered {
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     String path = exchange.getRequest().getPath().pathWithinApplication().value();
     if (path.startsWith("/openapi") || path.startsWith("/swagger-ui") || path.startsWith("/v3/")) {
-      return chain.filter(exchange).subscribeOn(Schedulers.boundedElastic());
+      return chain.filter(exchange).subscribeOn(BlockingPools.DOCUMENTS);
     }
     return chain.filter(exchange);
   }

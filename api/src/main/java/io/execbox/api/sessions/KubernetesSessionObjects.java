@@ -6,6 +6,7 @@ import io.execbox.crds.Labels;
 import io.execbox.crds.Session;
 import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionSpec;
+import io.execbox.machines.BlockingPools;
 import io.execbox.store.SessionRow;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.StatusCause;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Kubernetes mode: every session is also a Session resource, the operator's desired state. Create
@@ -138,6 +138,6 @@ public final class KubernetesSessionObjects implements SessionObjects {
   }
 
   private static Mono<Void> blocking(Runnable r) {
-    return Mono.fromRunnable(r).subscribeOn(Schedulers.boundedElastic()).then();
+    return Mono.fromRunnable(r).subscribeOn(BlockingPools.RESOURCES).then();
   }
 }

@@ -13,6 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,17 +28,47 @@ import org.slf4j.LoggerFactory;
 public final class SessionIoHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SessionIoHub.class);
 
+  /** Default threads writing stdin, shared by the sessions. */
+  public static final int STDIN_WRITERS = 16;
+
+  /** Default stdin bytes that may wait in one session's line. */
+  public static final long STDIN_QUEUE_BYTES = 4L << 20;
+
   private final MachineIo io;
   private final long retentionBytes;
   private final Map<String, SessionStream> streams = new ConcurrentHashMap<>();
   private final Map<String, Object> openLocks = new ConcurrentHashMap<>();
   private final List<Consumer<String>> exitListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService exitWaiters;
+  private final ThreadPoolExecutor stdinWriters;
+  private final long stdinQueueBytes;
 
   public SessionIoHub(MachineIo io, long retentionBytes) {
+    this(io, retentionBytes, STDIN_WRITERS, STDIN_QUEUE_BYTES);
+  }
+
+  /**
+   * @param stdinWriters threads writing stdin, each to one session at a time: as many sessions
+   *     whose command does not read its stdin may hold one each; the others' writes wait in line
+   * @param stdinQueueBytes stdin bytes that may wait in a session's line before its clients are
+   *     held back
+   */
+  public SessionIoHub(MachineIo io, long retentionBytes, int stdinWriters, long stdinQueueBytes) {
     this.io = io;
     this.retentionBytes = retentionBytes;
     this.exitWaiters = Executors.newCachedThreadPool(DaemonThreads.numbered("execbox-exit"));
+    this.stdinQueueBytes = stdinQueueBytes;
+    // all threads started at once and a lock-free queue: handing a write over never blocks the
+    // event loop that read it, and whichever thread is free takes the next session's turn
+    this.stdinWriters =
+        new ThreadPoolExecutor(
+            stdinWriters,
+            stdinWriters,
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedTransferQueue<>(),
+            DaemonThreads.numbered("execbox-stdin"));
+    this.stdinWriters.prestartAllCoreThreads();
   }
 
   public long retentionBytes() {
@@ -76,9 +109,17 @@ public final class SessionIoHub implements AutoCloseable {
       if (existing != null) {
         return existing;
       }
-      created = new SessionStream(ref, new OutputJournal(retentionBytes));
+      created =
+          new SessionStream(
+              ref,
+              new OutputJournal(retentionBytes),
+              new StdinQueue(stdinWriters, stdinQueueBytes));
       IoChannel channel = beforeStart ? io.attach(ref, created) : io.replay(ref, created);
       created.connect(channel, () -> exitWaiters.execute(() -> finish(created)));
+      if (!beforeStart) {
+        // a replayed machine's command runs already: stdin flows if the runtime connected it
+        created.markStarted();
+      }
       streams.put(ref.sessionId(), created);
     }
     return created;
@@ -125,5 +166,6 @@ public final class SessionIoHub implements AutoCloseable {
   public void close() {
     streams.values().forEach(SessionStream::disconnect);
     exitWaiters.shutdownNow();
+    stdinWriters.shutdownNow();
   }
 }

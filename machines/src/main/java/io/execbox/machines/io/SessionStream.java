@@ -6,6 +6,7 @@ import io.execbox.machines.OutputSink;
 import io.execbox.machines.StreamKind;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.publisher.Mono;
 
 /**
  * One session's live I/O in this process: the journal its output goes to and the stdin its clients
@@ -15,17 +16,19 @@ public final class SessionStream implements OutputSink {
   private final MachineRef ref;
   private final OutputJournal journal;
   private final AtomicReference<IoChannel> channel = new AtomicReference<>();
-  private final Object stdinLock = new Object();
   private volatile Runnable onEnd = () -> {};
   private volatile boolean ended;
 
-  /** Completes once the command runs; stdin written before would race the runtime's set-up. */
-  private final java.util.concurrent.CompletableFuture<Void> started =
-      new java.util.concurrent.CompletableFuture<>();
+  /**
+   * Stdin of every client, written in order once the command runs (before, it would race the
+   * runtime's set-up).
+   */
+  private final StdinQueue stdin;
 
-  SessionStream(MachineRef ref, OutputJournal journal) {
+  SessionStream(MachineRef ref, OutputJournal journal, StdinQueue stdin) {
     this.ref = ref;
     this.journal = journal;
+    this.stdin = stdin;
   }
 
   void connect(IoChannel c, Runnable onEnd) {
@@ -50,25 +53,15 @@ public final class SessionStream implements OutputSink {
 
   /** The command has started: stdin may flow now. */
   public void markStarted() {
-    started.complete(null);
+    IoChannel c = channel.get();
+    if (c != null) {
+      stdin.start(c);
+    }
   }
 
   /** The command will never start here: stdin writers give up. */
   void markNotStarted(String why) {
-    started.completeExceptionally(new IOException(why));
-  }
-
-  private void awaitStarted() throws IOException {
-    try {
-      started.get(5, java.util.concurrent.TimeUnit.MINUTES);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IOException(e.getCause().getMessage(), e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new IOException("the command did not start");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted");
-    }
+    stdin.fail(new IOException(why));
   }
 
   /** Whether stdin can still be written. */
@@ -78,29 +71,18 @@ public final class SessionStream implements OutputSink {
   }
 
   /**
-   * Writes to the command's stdin; blocks under the runtime's back-pressure, so callers use an I/O
-   * thread. Writes from several clients are serialised whole.
+   * Offers bytes for the command's stdin, after those offered before by any client. Completes once
+   * they are in the session's line (at once while it has room), without blocking; a caller that
+   * waits for it before reading more is held back exactly as much as the session's stdin is. Fails
+   * with an {@link IOException} once stdin is closed.
    */
-  public void writeStdin(byte[] data) throws IOException {
-    awaitStarted();
-    IoChannel c = channel.get();
-    if (c == null || !c.stdinOpen()) {
-      throw new IOException("stdin is closed");
-    }
-    synchronized (stdinLock) {
-      c.writeStdin(data);
-    }
+  public Mono<Void> writeStdin(byte[] data) {
+    return stdin.write(data);
   }
 
-  /** Ends the command's stdin. Idempotent. */
-  public void closeStdin() throws IOException {
-    awaitStarted();
-    IoChannel c = channel.get();
-    if (c != null) {
-      synchronized (stdinLock) {
-        c.closeStdin();
-      }
-    }
+  /** Ends the command's stdin after what was offered before. Idempotent; never fails. */
+  public Mono<Void> closeStdin() {
+    return stdin.close();
   }
 
   /** Drops the connection to the machine. */

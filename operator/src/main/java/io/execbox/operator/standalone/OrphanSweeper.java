@@ -1,5 +1,6 @@
 package io.execbox.operator.standalone;
 
+import io.execbox.machines.BlockingPools;
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.MachineSummary;
 import io.execbox.store.Store;
@@ -13,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Destroys labelled machines whose session is finished or unknown, at start and periodically, so no
@@ -45,7 +45,13 @@ public final class OrphanSweeper implements AutoCloseable {
   }
 
   public synchronized void start() {
-    running = Flux.interval(Duration.ZERO, interval).concatMap(t -> sweep(), 1).subscribe();
+    // a sweep slower than the interval skips ticks: an interval that overflowed would end the
+    // sweeps for good (it did, while a blocked shared pool held the sweep up for 15 s)
+    running =
+        Flux.interval(Duration.ZERO, interval)
+            .onBackpressureDrop()
+            .concatMap(t -> sweep(), 1)
+            .subscribe();
   }
 
   /** One sweep; emits how many machines were destroyed (none while this process is not active). */
@@ -54,7 +60,7 @@ public final class OrphanSweeper implements AutoCloseable {
       return Mono.just(0);
     }
     return Mono.fromCallable(backend::list)
-        .subscribeOn(Schedulers.boundedElastic())
+        .subscribeOn(BlockingPools.SWEEP)
         .flatMap(
             machines -> {
               List<String> ids =
@@ -88,7 +94,7 @@ public final class OrphanSweeper implements AutoCloseable {
                             backend.destroy(m.sessionId());
                           }
                         })
-                    .subscribeOn(Schedulers.boundedElastic())
+                    .subscribeOn(BlockingPools.SWEEP)
                     .thenReturn(1))
         .reduce(0, Integer::sum);
   }

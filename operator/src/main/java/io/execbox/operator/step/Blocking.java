@@ -1,13 +1,16 @@
 package io.execbox.operator.step;
 
+import io.execbox.machines.BlockingPools;
 import java.util.concurrent.Callable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
-/** Runs the backend's blocking calls off the event loops. */
+/**
+ * Runs the backend's blocking calls off the event loops, on the reconciler's own bounded pool: no
+ * client's work shares it, so deadlines and new sessions keep their capacity.
+ */
 final class Blocking {
-  private static final Scheduler SCHEDULER = Schedulers.boundedElastic();
+  private static final Scheduler SCHEDULER = BlockingPools.RECONCILE;
 
   private Blocking() {}
 
