@@ -1,9 +1,15 @@
 package io.execbox.api.account;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.execbox.api.auth.ApiKeys;
+import io.execbox.api.input.JsonBodies;
+import io.execbox.api.input.StoredText;
 import io.execbox.api.problem.ApiException;
 import io.execbox.store.Store;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -29,26 +35,46 @@ public class AdminController {
 
   private final Store store;
   private final int defaultMaxActiveSessions;
+  private final JsonBodies bodies;
 
-  public AdminController(Store store, int defaultMaxActiveSessions) {
+  public AdminController(Store store, int defaultMaxActiveSessions, JsonBodies bodies) {
     this.store = store;
+    this.bodies = bodies;
     this.defaultMaxActiveSessions = defaultMaxActiveSessions;
   }
 
   @Operation(summary = "Create a key, in a new account unless accountId is given")
   @PostMapping(path = "/keys", consumes = MediaType.ALL_VALUE)
   public Mono<ResponseEntity<AdminKeyView>> createKey(
-      @RequestBody(required = false) AdminKeyRequest body) {
-    if (body == null
-        || body.name() == null
-        || body.name().isBlank()
-        || body.name().length() > 100) {
-      return Mono.error(
-          ApiException.invalid(
-              List.of(
-                  new ApiException.FieldError(
-                      "name is required (1 to 100 characters)", "body.name", null))));
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              content = @Content(schema = @Schema(implementation = AdminKeyRequest.class)))
+          @RequestBody(required = false)
+          byte[] raw) {
+    JsonNode tree = bodies.read(raw);
+    JsonNode name = tree == null ? null : tree.get("name");
+    JsonNode accountId = tree == null ? null : tree.get("accountId");
+    List<ApiException.FieldError> errors = new ArrayList<>();
+    if (name == null
+        || !name.isTextual()
+        || name.textValue().isBlank()
+        || name.textValue().length() > 100) {
+      errors.add(
+          new ApiException.FieldError("name is required (1 to 100 characters)", "body.name", null));
+    } else {
+      StoredText.check(name.textValue(), "body.name", errors);
     }
+    if (accountId != null && !accountId.isNull() && !accountId.isTextual()) {
+      errors.add(new ApiException.FieldError("accountId must be a string", "body.accountId", null));
+    } else if (accountId != null && accountId.isTextual()) {
+      StoredText.check(accountId.textValue(), "body.accountId", errors);
+    }
+    if (!errors.isEmpty()) {
+      return Mono.error(ApiException.invalid(errors));
+    }
+    AdminKeyRequest body =
+        new AdminKeyRequest(
+            name.textValue(),
+            accountId != null && accountId.isTextual() ? accountId.textValue() : null);
     String key = ApiKeys.newKey();
     Mono<String> account =
         body.accountId() != null

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.execbox.api.auth.Principal;
+import io.execbox.api.input.JsonBodies;
+import io.execbox.api.input.StoredText;
 import io.execbox.api.problem.ApiException;
 import io.execbox.api.problem.ApiException.FieldError;
 import io.execbox.crds.Deadlines;
@@ -71,6 +73,7 @@ public class SessionsController {
   private final int defaultTimeoutMs;
   private final Clock clock;
   private final SessionObjects objects;
+  private final JsonBodies bodies;
 
   public SessionsController(
       Store store,
@@ -81,6 +84,7 @@ public class SessionsController {
       Clock clock,
       SessionObjects objects) {
     this.objects = objects;
+    this.bodies = new JsonBodies(json);
     this.store = store;
     this.json = json;
     this.validator = validator;
@@ -96,24 +100,20 @@ public class SessionsController {
       @io.swagger.v3.oas.annotations.parameters.RequestBody(
               content = @Content(schema = @Schema(implementation = SessionSpec.class)))
           @RequestBody(required = false)
-          String body,
+          byte[] body,
       @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
     Principal p = Principal.of(exchange);
-    if (body == null || body.isBlank()) {
+    JsonNode tree = bodies.read(body);
+    if (tree == null) {
       return Mono.error(ApiException.badRequest("a JSON body is required"));
     }
-    JsonNode tree;
-    try {
-      tree = json.readTree(body);
-    } catch (JsonProcessingException e) {
-      return Mono.error(ApiException.badRequest("the request body is not valid JSON"));
-    }
-    List<FieldError> errors = validator.validate(tree);
+    List<FieldError> errors = new java.util.ArrayList<>(validator.validate(tree));
     if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
-      errors = new java.util.ArrayList<>(errors);
       errors.add(
           new FieldError(
               "Idempotency-Key must be 1 to 255 characters", "header.Idempotency-Key", null));
+    } else {
+      StoredText.check(idempotencyKey, "header.Idempotency-Key", errors);
     }
     if (!errors.isEmpty()) {
       return Mono.error(ApiException.invalid(errors));
@@ -338,6 +338,14 @@ public class SessionsController {
 
   /** An opaque page cursor: the (createdAt, id) of the last row shown. */
   record Cursor(Instant createdAt, String id) {
+    /**
+     * The times a session can have been created at: PostgreSQL's timestamps end in year 294276, and
+     * a cursor beyond them failed in the database (503) instead of being the client's error.
+     */
+    private static final Instant FIRST = Instant.parse("2000-01-01T00:00:00Z");
+
+    private static final Instant LAST = Instant.parse("9999-12-31T23:59:59Z");
+
     String encode() {
       String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + id;
       return Base64.getUrlEncoder()
@@ -352,8 +360,15 @@ public class SessionsController {
         if (parts.length != 3 || !SessionIds.isValid(parts[2])) {
           return null;
         }
-        return new Cursor(
-            Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
+        long seconds = Long.parseLong(parts[0]);
+        long nanos = Long.parseLong(parts[1]);
+        if (seconds < FIRST.getEpochSecond()
+            || seconds > LAST.getEpochSecond()
+            || nanos < 0
+            || nanos > 999_999_999) {
+          return null;
+        }
+        return new Cursor(Instant.ofEpochSecond(seconds, nanos), parts[2]);
       } catch (IllegalArgumentException | java.time.DateTimeException e) {
         return null;
       }
