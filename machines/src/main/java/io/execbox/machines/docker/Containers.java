@@ -22,7 +22,9 @@ final class Containers {
       Pattern.compile(
           "invalid|unknown|unrecognized|not found|no such file or directory|must be|not supported"
               + "|permission denied|cannot be|unable to set memory limit|exec format error"
-              + "|executable file not found|out of range|too (large|small|long)");
+              + "|executable file not found|out of range|too (large|small|long)"
+              // a file or working directory the image's own files make impossible (/bin/sh/x)
+              + "|not a directory|is a directory|file exists|read-only file system");
 
   private final DockerClient client;
 
@@ -102,7 +104,7 @@ final class Containers {
    * session's configuration.
    */
   static MachineException failure(String what, HttpResponse r, boolean config) {
-    String message = "could not " + what + ": " + r.message();
+    String message = "could not " + what + ": " + concise(r.message());
     if (r.status() == 400 || r.status() == 403 || r.status() == 404 && config) {
       return new MachineException(config ? Kind.INVALID_SPEC : Kind.RUNTIME, message);
     }
@@ -110,6 +112,19 @@ final class Containers {
       return new MachineException(Kind.INVALID_SPEC, message);
     }
     return new MachineException(Kind.RUNTIME, message + " (HTTP " + r.status() + ")");
+  }
+
+  /**
+   * The runtime's message without what only its developers read: Podman puts a dump of its copier
+   * request (kilobytes of Go structure) before the cause, which is the message's end.
+   */
+  static String concise(String message) {
+    if (message == null) {
+      return "";
+    }
+    int dump = message.lastIndexOf("}: ");
+    String m = dump >= 0 ? message.substring(dump + 3) : message;
+    return m.length() > 300 ? "…" + m.substring(m.length() - 300) : m;
   }
 
   static MachineException gone(MachineRef ref) {
