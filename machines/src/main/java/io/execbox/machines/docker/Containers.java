@@ -104,7 +104,7 @@ final class Containers {
    * session's configuration.
    */
   static MachineException failure(String what, HttpResponse r, boolean config) {
-    String message = "could not " + what + ": " + concise(r.message());
+    String message = "could not " + what + ": " + r.message();
     if (r.status() == 400 || r.status() == 403 || r.status() == 404 && config) {
       return new MachineException(config ? Kind.INVALID_SPEC : Kind.RUNTIME, message);
     }
@@ -112,19 +112,6 @@ final class Containers {
       return new MachineException(Kind.INVALID_SPEC, message);
     }
     return new MachineException(Kind.RUNTIME, message + " (HTTP " + r.status() + ")");
-  }
-
-  /**
-   * The runtime's message without what only its developers read: Podman puts a dump of its copier
-   * request (kilobytes of Go structure) before the cause, which is the message's end.
-   */
-  static String concise(String message) {
-    if (message == null) {
-      return "";
-    }
-    int dump = message.lastIndexOf("}: ");
-    String m = dump >= 0 ? message.substring(dump + 3) : message;
-    return m.length() > 300 ? "…" + m.substring(m.length() - 300) : m;
   }
 
   static MachineException gone(MachineRef ref) {

@@ -8,11 +8,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ContainersTest {
-  /** Podman's answer to a session file at /bin/sh/x (its copier dump shortened). */
+  /** Podman's answer to a session file at /bin/sh/x (its copier dump as long as the real one). */
   private static final String PODMAN_NOT_A_DIRECTORY =
       "{\"cause\":\"x\",\"message\":\"error during bulk transfer for"
           + " copier.request{Request:\\\"PUT\\\", Root:\\\"/\\\","
-          + " PutOptions:copier.PutOptions{UIDMap:[]idtools.IDMap(nil)}}: copier: put: error"
+          + " PutOptions:copier.PutOptions{"
+          + "UIDMap:[]idtools.IDMap(nil), ".repeat(40)
+          + "}}: copier: put: error"
           + " creating \\\"/bin/sh/x\\\": copier: put: error opening file \\\"/bin/sh/x\\\" for"
           + " writing: open /bin/sh/x: not a directory\",\"response\":500}";
 
@@ -41,11 +43,5 @@ class ContainersTest {
                 500, Map.of(), PODMAN_NOT_A_DIRECTORY.getBytes(StandardCharsets.UTF_8)),
             false);
     assertThat(e.kind()).isEqualTo(MachineException.Kind.RUNTIME);
-  }
-
-  @Test
-  void aLongMessageKeepsItsEnd() {
-    String m = Containers.concise("x".repeat(1000) + " the cause");
-    assertThat(m).hasSizeLessThan(310).endsWith(" the cause");
   }
 }
