@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketSession;
@@ -24,8 +25,10 @@ import reactor.netty.http.server.HttpServerResponse;
  */
 public final class MessageTooBig extends ChannelOutboundHandlerAdapter {
   static final String NAME = "execbox.messageTooBig";
+  private static final long LINGER_MILLIS = 2000;
 
   private final int limit;
+  private boolean lingering;
 
   MessageTooBig(int limit) {
     this.limit = limit;
@@ -70,7 +73,23 @@ public final class MessageTooBig extends ChannelOutboundHandlerAdapter {
       byte[] error =
           FrameCodec.error("message too large: a WebSocket message is at most " + limit + " bytes");
       ctx.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(error)));
+      lingering = true;
     }
     ctx.write(msg, promise);
+  }
+
+  /**
+   * After a close 1009, the decoder (and then Reactor Netty) close the connection at once, with the
+   * rest of the client's message unread: that resets the connection, and a client still sending
+   * loses both frames. Linger a moment first; the decoder discards what still comes.
+   */
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+    if (lingering) {
+      // every close from now on: the decoder's, then Reactor Netty's when the handler ends
+      ctx.executor().schedule(() -> ctx.close(promise), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+      return;
+    }
+    ctx.close(promise);
   }
 }
