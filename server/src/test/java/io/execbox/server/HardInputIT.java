@@ -91,7 +91,8 @@ class HardInputIT {
                         TestServer.ADMIN_TOKEN),
                     422)))
         .isEqualTo("body.name");
-    // a header cannot carry a NUL through the JDK's client: the raw bytes go by socket
+    // a header cannot carry a NUL through the JDK's client: the raw bytes go by socket. Netty
+    // refuses the header itself (400); the API's own check is behind it.
     String body = "{\"image\":\"x\"}";
     String reply =
         rawHttp(
@@ -101,7 +102,7 @@ class HardInputIT {
                 + body.length()
                 + "\r\nConnection: close\r\n\r\n"
                 + body);
-    assertThat(reply).startsWith("HTTP/1.1 422").contains("header.Idempotency-Key");
+    assertThat(reply).startsWith("HTTP/1.1 400").contains("application/problem+json");
     assertThat(c.get("/v1/sessions").json().get("sessions").size()).isZero();
     // a key id in a path that no key could have
     problem(c.delete("/v1/account/keys/key_%00"), 404);
@@ -114,7 +115,7 @@ class HardInputIT {
         Base64.getUrlEncoder()
             .withoutPadding()
             .encodeToString(
-                "9000000000000:0:sess_00000000000000000000beef".getBytes(StandardCharsets.UTF_8));
+                "30000000000000:0:sess_00000000000000000000beef".getBytes(StandardCharsets.UTF_8));
     assertThat(location(problem(c.get("/v1/sessions?cursor=" + absurd), 422)))
         .isEqualTo("query.cursor");
     String negativeNanos =
