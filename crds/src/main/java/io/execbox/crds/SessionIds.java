@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
  */
 public final class SessionIds {
   private static final SecureRandom RANDOM = new SecureRandom();
+
   /** The form of a session id, as a regular expression. */
   public static final String PATTERN = "sess_[0-9a-f]{16,64}";
 

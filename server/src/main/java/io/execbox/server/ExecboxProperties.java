@@ -1,7 +1,5 @@
 package io.execbox.server;
 
-import io.execbox.crds.Deadlines;
-
 import static io.execbox.server.Checks.atLeast;
 import static io.execbox.server.Checks.blankToNull;
 import static io.execbox.server.Checks.notNegative;
@@ -9,6 +7,7 @@ import static io.execbox.server.Checks.positive;
 import static io.execbox.server.Checks.present;
 
 import io.execbox.api.auth.ApiKeys;
+import io.execbox.crds.Deadlines;
 import io.execbox.machines.docker.DockerOptions;
 import io.execbox.machines.kubernetes.PodOptions;
 import java.nio.file.Path;

@@ -19,6 +19,10 @@ class PublicRateLimitIT {
       assertThat(limited.status()).isEqualTo(429);
       assertThat(limited.headers().firstValue("Retry-After")).isPresent();
       assertThat(limited.json().get("status").asInt()).isEqualTo(429);
+      // the per-IP limit is told like the per-key one (issue 14)
+      assertThat(limited.headers().firstValue("X-RateLimit-Limit")).hasValue("5");
+      assertThat(limited.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
+      assertThat(limited.headers().firstValue("X-RateLimit-Reset")).isPresent();
     }
   }
 }

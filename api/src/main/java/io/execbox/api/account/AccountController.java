@@ -1,9 +1,12 @@
 package io.execbox.api.account;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.execbox.api.auth.ApiKeys;
 import io.execbox.api.auth.Principal;
 import io.execbox.api.config.OpenApiConfiguration;
+import io.execbox.api.input.JsonBodies;
+import io.execbox.api.input.StoredText;
 import io.execbox.api.problem.ApiException;
 import io.execbox.api.problem.ProblemResponses;
 import io.execbox.crds.Rfc3339;
@@ -24,6 +27,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -90,9 +94,11 @@ public class AccountController {
   private final Store store;
   private final int requestsPerMinute;
   private final Clock clock;
+  private final JsonBodies bodies;
 
-  public AccountController(Store store, int requestsPerMinute, Clock clock) {
+  public AccountController(Store store, int requestsPerMinute, Clock clock, JsonBodies bodies) {
     this.store = store;
+    this.bodies = bodies;
     this.requestsPerMinute = requestsPerMinute;
     this.clock = clock;
   }
@@ -167,17 +173,29 @@ public class AccountController {
                       mediaType = MediaType.APPLICATION_JSON_VALUE,
                       schema = @Schema(implementation = NewKeyRequest.class)))
           @RequestBody(required = false)
-          NewKeyRequest body) {
+          byte[] body) {
     Principal p = Principal.of(exchange);
-    String name =
-        body == null || body.name() == null || body.name().isBlank() ? "key" : body.name();
-    if (name.length() > 100) {
-      return Mono.error(
-          ApiException.invalid(
-              List.of(
-                  new ApiException.FieldError(
-                      "name must be at most 100 characters", "body.name", null))));
+    JsonNode tree = bodies.read(body);
+    JsonNode given = tree == null ? null : tree.get("name");
+    List<ApiException.FieldError> errors = new ArrayList<>();
+    if (tree != null && !tree.isObject()) {
+      errors.add(new ApiException.FieldError("the body must be a JSON object", "body", null));
+    } else if (given != null && !given.isNull() && !given.isTextual()) {
+      errors.add(new ApiException.FieldError("name must be a string", "body.name", null));
+    } else if (given != null && given.isTextual()) {
+      if (given.textValue().length() > 100) {
+        errors.add(
+            new ApiException.FieldError("name must be at most 100 characters", "body.name", null));
+      }
+      StoredText.check(given.textValue(), "body.name", errors);
     }
+    if (!errors.isEmpty()) {
+      return Mono.error(ApiException.invalid(errors));
+    }
+    String name =
+        given == null || !given.isTextual() || given.textValue().isBlank()
+            ? "key"
+            : given.textValue();
     String key = ApiKeys.newKey();
     return store
         .accounts()
@@ -199,6 +217,10 @@ public class AccountController {
   public Mono<ResponseEntity<NewKeyView>> rotate(
       ServerWebExchange exchange, @KeyId @PathVariable String id) {
     Principal p = Principal.of(exchange);
+    if (!StoredText.storable(id)) {
+      // no key has such an id, and PostgreSQL cannot even look for one
+      return Mono.error(ApiException.notFound("that key"));
+    }
     String key = ApiKeys.newKey();
     return store
         .accounts()
@@ -216,6 +238,9 @@ public class AccountController {
   @DeleteMapping("/keys/{id}")
   public Mono<KeyView> revoke(ServerWebExchange exchange, @KeyId @PathVariable String id) {
     Principal p = Principal.of(exchange);
+    if (!StoredText.storable(id)) {
+      return Mono.error(ApiException.notFound("that key"));
+    }
     return store
         .accounts()
         .revokeKey(p.accountId(), id)

@@ -1,7 +1,10 @@
 package io.execbox.api.account;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.execbox.api.auth.ApiKeys;
 import io.execbox.api.config.OpenApiConfiguration;
+import io.execbox.api.input.JsonBodies;
+import io.execbox.api.input.StoredText;
 import io.execbox.api.problem.ApiException;
 import io.execbox.api.problem.ProblemResponses;
 import io.execbox.store.Store;
@@ -12,6 +15,7 @@ import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -42,9 +46,11 @@ public class AdminController {
 
   private final Store store;
   private final int defaultMaxActiveSessions;
+  private final JsonBodies bodies;
 
-  public AdminController(Store store, int defaultMaxActiveSessions) {
+  public AdminController(Store store, int defaultMaxActiveSessions, JsonBodies bodies) {
     this.store = store;
+    this.bodies = bodies;
     this.defaultMaxActiveSessions = defaultMaxActiveSessions;
   }
 
@@ -71,17 +77,32 @@ public class AdminController {
                       mediaType = MediaType.APPLICATION_JSON_VALUE,
                       schema = @Schema(implementation = AdminKeyRequest.class)))
           @RequestBody(required = false)
-          AdminKeyRequest body) {
-    if (body == null
-        || body.name() == null
-        || body.name().isBlank()
-        || body.name().length() > 100) {
-      return Mono.error(
-          ApiException.invalid(
-              List.of(
-                  new ApiException.FieldError(
-                      "name is required (1 to 100 characters)", "body.name", null))));
+          byte[] raw) {
+    JsonNode tree = bodies.read(raw);
+    JsonNode name = tree == null ? null : tree.get("name");
+    JsonNode accountId = tree == null ? null : tree.get("accountId");
+    List<ApiException.FieldError> errors = new ArrayList<>();
+    if (name == null
+        || !name.isTextual()
+        || name.textValue().isBlank()
+        || name.textValue().length() > 100) {
+      errors.add(
+          new ApiException.FieldError("name is required (1 to 100 characters)", "body.name", null));
+    } else {
+      StoredText.check(name.textValue(), "body.name", errors);
     }
+    if (accountId != null && !accountId.isNull() && !accountId.isTextual()) {
+      errors.add(new ApiException.FieldError("accountId must be a string", "body.accountId", null));
+    } else if (accountId != null && accountId.isTextual()) {
+      StoredText.check(accountId.textValue(), "body.accountId", errors);
+    }
+    if (!errors.isEmpty()) {
+      return Mono.error(ApiException.invalid(errors));
+    }
+    AdminKeyRequest body =
+        new AdminKeyRequest(
+            name.textValue(),
+            accountId != null && accountId.isTextual() ? accountId.textValue() : null);
     String key = ApiKeys.newKey();
     Mono<String> account =
         body.accountId() != null

@@ -57,6 +57,7 @@ public final class AuthFilter implements WebFilter, Ordered {
     }
     if (!path.startsWith("/v1/") && !path.equals("/v1")) {
       RateLimiter.Decision d = perIp.hit("ip:" + clientIp(exchange));
+      rateHeaders(exchange, d);
       if (!d.allowed()) {
         return Mono.error(limited(d));
       }
@@ -79,10 +80,7 @@ public final class AuthFilter implements WebFilter, Ordered {
         .flatMap(
             k -> {
               RateLimiter.Decision d = perKey.hit("key:" + k.id());
-              HttpHeaders h = exchange.getResponse().getHeaders();
-              h.set("X-RateLimit-Limit", String.valueOf(d.limit()));
-              h.set("X-RateLimit-Remaining", String.valueOf(d.remaining()));
-              h.set("X-RateLimit-Reset", String.valueOf(d.resetEpochSeconds()));
+              rateHeaders(exchange, d);
               if (!d.allowed()) {
                 return Mono.error(limited(d));
               }
@@ -125,6 +123,7 @@ public final class AuthFilter implements WebFilter, Ordered {
       return Mono.error(ApiException.notFound("route " + exchange.getRequest().getPath().value()));
     }
     RateLimiter.Decision d = perIp.hit("admin:" + clientIp(exchange));
+    rateHeaders(exchange, d);
     if (!d.allowed()) {
       return Mono.error(limited(d));
     }
@@ -144,11 +143,21 @@ public final class AuthFilter implements WebFilter, Ordered {
         ip,
         exchange.getRequest().getPath().value(),
         why);
+    // the limit a client without a valid key is held to: that of its IP's failed attempts
     RateLimiter.Decision d = perIp.hit("auth-fail:" + ip);
+    rateHeaders(exchange, d);
     if (!d.allowed()) {
       return Mono.error(limited(d));
     }
     return Mono.error(ApiException.unauthorized());
+  }
+
+  /** The limit the request was counted against, on every answer (a refusal included). */
+  private static void rateHeaders(ServerWebExchange exchange, RateLimiter.Decision d) {
+    HttpHeaders h = exchange.getResponse().getHeaders();
+    h.set("X-RateLimit-Limit", String.valueOf(d.limit()));
+    h.set("X-RateLimit-Remaining", String.valueOf(d.remaining()));
+    h.set("X-RateLimit-Reset", String.valueOf(d.resetEpochSeconds()));
   }
 
   private ApiException limited(RateLimiter.Decision d) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.execbox.api.account.AccountController;
 import io.execbox.api.account.AdminController;
 import io.execbox.api.account.HealthController;
+import io.execbox.api.input.JsonBodies;
 import io.execbox.api.sessions.SessionObjects;
 import io.execbox.api.sessions.SessionRequestValidator;
 import io.execbox.api.sessions.SessionsController;
@@ -60,13 +61,14 @@ public class ApiConfiguration {
   }
 
   @Bean
-  AccountController accountController(Store store, Clock clock, ApiOptions options) {
-    return new AccountController(store, options.rateLimitPerMinute(), clock);
+  AccountController accountController(
+      Store store, Clock clock, ApiOptions options, ObjectMapper json) {
+    return new AccountController(store, options.rateLimitPerMinute(), clock, new JsonBodies(json));
   }
 
   @Bean
-  AdminController adminController(Store store, ApiOptions options) {
-    return new AdminController(store, options.maxActiveSessions());
+  AdminController adminController(Store store, ApiOptions options, ObjectMapper json) {
+    return new AdminController(store, options.maxActiveSessions(), new JsonBodies(json));
   }
 
   @Bean

@@ -4,17 +4,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.execbox.api.attach.AttachFilter;
 import io.execbox.api.attach.AttachForwarder;
 import io.execbox.api.attach.AttachHandler;
+import io.execbox.api.attach.MessageTooBig;
 import io.execbox.api.auth.AuthFilter;
 import io.execbox.api.auth.ForwardTokens;
 import io.execbox.api.auth.RateLimiter;
 import io.execbox.api.problem.ProblemExceptionHandler;
 import io.execbox.api.problem.Problems;
+import io.execbox.api.problem.UnreadableRequests;
 import io.execbox.machines.MachineBackend;
 import io.execbox.machines.io.SessionIoHub;
 import io.execbox.store.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Map;
+import org.springframework.boot.web.embedded.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -26,6 +29,7 @@ import org.springframework.web.reactive.socket.server.support.HandshakeWebSocket
 import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
 import org.springframework.web.server.WebExceptionHandler;
 import org.springframework.web.server.WebFilter;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
@@ -41,6 +45,21 @@ public class AttachConfiguration {
   @Bean
   Problems problems(ObjectMapper json) {
     return new Problems(json);
+  }
+
+  /** What Netty refuses before any Spring code runs gets a problem body too. */
+  @Bean
+  NettyServerCustomizer unreadableRequestsAsProblems() {
+    return server ->
+        server.doOnChannelInit(
+            (observer, channel, remote) -> {
+              if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
+                channel
+                    .pipeline()
+                    .addAfter(
+                        NettyPipeline.HttpCodec, UnreadableRequests.NAME, new UnreadableRequests());
+              }
+            });
   }
 
   @Bean
@@ -108,7 +127,7 @@ public class AttachConfiguration {
                 () -> WebsocketServerSpec.builder().maxFramePayloadLength(MAX_WS_MESSAGE));
         // no session attribute predicate: copying attributes creates a WebSession, which hops to
         // another thread mid-handshake and lets the client's first frames race the handler
-        return new HandshakeWebSocketService(strategy);
+        return new HandshakeWebSocketService(MessageTooBig.around(strategy, MAX_WS_MESSAGE));
       }
     };
   }

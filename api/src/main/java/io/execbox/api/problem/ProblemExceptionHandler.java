@@ -2,6 +2,7 @@ package io.execbox.api.problem;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
@@ -33,6 +34,9 @@ public final class ProblemExceptionHandler implements WebExceptionHandler {
   @Override
   public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
     ApiException problem = toProblem(ex);
+    if (ex instanceof MethodNotAllowedException m && !exchange.getResponse().isCommitted()) {
+      exchange.getResponse().getHeaders().setAllow(m.getSupportedMethods());
+    }
     if (problem.status().is5xxServerError() && !(ex instanceof ApiException)) {
       log.error(
           "unhandled error on {} {}",
@@ -71,8 +75,18 @@ public final class ProblemExceptionHandler implements WebExceptionHandler {
           "Unsupported Media Type",
           "send the body as application/json");
     }
-    if (ex instanceof MethodNotAllowedException) {
-      return new ApiException(HttpStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", ex.getMessage());
+    if (ex instanceof MethodNotAllowedException m) {
+      // the framework's message names its exception class; the client needs only the methods
+      return new ApiException(
+          HttpStatus.METHOD_NOT_ALLOWED,
+          "Method Not Allowed",
+          m.getSupportedMethods().isEmpty()
+              ? "this route allows no method"
+              : "this route allows "
+                  + m.getSupportedMethods().stream()
+                      .map(Object::toString)
+                      .sorted()
+                      .collect(Collectors.joining(", ")));
     }
     if (ex instanceof ServerWebInputException
         || has(ex, DecodingException.class)

@@ -12,6 +12,14 @@ import java.util.Base64;
  * not decode is the client's error (422), never a page from nowhere.
  */
 record SessionCursor(Instant createdAt, String id) {
+  /**
+   * The times a session can have been created at: PostgreSQL's timestamps end in year 294276, and a
+   * cursor beyond them failed in the database (503) instead of being the client's error.
+   */
+  private static final Instant FIRST = Instant.parse("2000-01-01T00:00:00Z");
+
+  private static final Instant LAST = Instant.parse("9999-12-31T23:59:59Z");
+
   String encode() {
     String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + id;
     return Base64.getUrlEncoder()
@@ -27,8 +35,15 @@ record SessionCursor(Instant createdAt, String id) {
       if (parts.length != 3 || !SessionIds.isValid(parts[2])) {
         return null;
       }
-      return new SessionCursor(
-          Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
+      long seconds = Long.parseLong(parts[0]);
+      long nanos = Long.parseLong(parts[1]);
+      if (seconds < FIRST.getEpochSecond()
+          || seconds > LAST.getEpochSecond()
+          || nanos < 0
+          || nanos > 999_999_999) {
+        return null;
+      }
+      return new SessionCursor(Instant.ofEpochSecond(seconds, nanos), parts[2]);
     } catch (IllegalArgumentException | DateTimeException e) {
       return null;
     }

@@ -1,8 +1,10 @@
 package io.execbox.api.sessions;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.execbox.api.input.StoredText;
 import io.execbox.api.problem.ApiException.FieldError;
 import io.execbox.crds.ResourceSpec;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -22,6 +24,12 @@ public final class SessionRequestValidator {
   static final int MAX_FILES = 64;
   static final int MAX_PORTS = 32;
   static final int MAX_IDEMPOTENCY_KEY = 255;
+
+  /** Linux's MAX_ARG_STRLEN (128 KiB with the terminating NUL): per argument, per NAME=value. */
+  static final int MAX_ARG_BYTES = 128 * 1024 - 1;
+
+  static final int MAX_PATH = 4096;
+  static final int MAX_NAME = 255;
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
   private final boolean setupSupported;
@@ -45,6 +53,8 @@ public final class SessionRequestValidator {
               "Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters",
               "header.Idempotency-Key",
               null));
+    } else {
+      StoredText.check(idempotencyKey, "header.Idempotency-Key", errors);
     }
     return errors;
   }
@@ -55,25 +65,35 @@ public final class SessionRequestValidator {
       errors.add(new FieldError("the body must be a JSON object", "body", null));
       return errors;
     }
+    // one rule for every string and key that reaches PostgreSQL, whatever field it is in
+    StoredText.checkTree(body, "body", errors);
     JsonNode image = body.get("image");
     if (image == null || image.isNull()) {
       errors.add(new FieldError("image is required", "body.image", null));
     } else if (!image.isTextual() || image.asText().isBlank()) {
       errors.add(new FieldError("image must be a non-empty string", "body.image", value(image)));
-    } else if (image.asText().length() > 512
-        || image.asText().chars().anyMatch(Character::isWhitespace)) {
-      errors.add(
-          new FieldError("image is not a valid image reference", "body.image", value(image)));
+    } else if (StoredText.storable(image.asText())) {
+      String problem = ImageReference.problem(image.asText());
+      if (problem != null) {
+        errors.add(new FieldError(problem, "body.image", value(image)));
+      }
     }
     command(body.get("command"), errors);
     env(body.get("env"), errors);
     JsonNode workDir = body.get("workDir");
-    if (present(workDir)
-        && (!workDir.isTextual()
-            || !workDir.asText().startsWith("/")
-            || workDir.asText().indexOf('\0') >= 0)) {
+    if (present(workDir) && (!workDir.isTextual() || !workDir.asText().startsWith("/"))) {
       errors.add(
           new FieldError("workDir must be an absolute path", "body.workDir", value(workDir)));
+    } else if (present(workDir) && !withinPathLimits(workDir.asText())) {
+      errors.add(
+          new FieldError(
+              "workDir must be at most "
+                  + MAX_PATH
+                  + " characters, each of its names at most "
+                  + MAX_NAME
+                  + " bytes",
+              "body.workDir",
+              value(workDir)));
     }
     resources(body.get("resources"), errors);
     String network = network(body.get("network"), errors);
@@ -115,9 +135,12 @@ public final class SessionRequestValidator {
               "command has more than " + MAX_COMMAND_ARGS + " arguments", "body.command", null));
     } else {
       for (int i = 0; i < command.size(); i++) {
-        if (command.get(i).asText().indexOf('\0') >= 0) {
+        if (utf8Length(command.get(i).asText()) > MAX_ARG_BYTES) {
           errors.add(
-              new FieldError("arguments must not contain NUL", "body.command[" + i + "]", null));
+              new FieldError(
+                  "an argument must be at most " + MAX_ARG_BYTES + " bytes",
+                  "body.command[" + i + "]",
+                  null));
         }
       }
     }
@@ -137,14 +160,18 @@ public final class SessionRequestValidator {
     Iterator<Map.Entry<String, JsonNode>> it = env.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!ENV_NAME.matcher(e.getKey()).matches()) {
+      if (!ENV_NAME.matcher(e.getKey()).matches() && StoredText.storable(e.getKey())) {
         errors.add(
             new FieldError("not a valid variable name", "body.env." + e.getKey(), e.getKey()));
       }
-      if (!e.getValue().isTextual() || e.getValue().asText().indexOf('\0') >= 0) {
+      if (!e.getValue().isTextual()) {
+        errors.add(new FieldError("env values must be strings", "body.env." + e.getKey(), null));
+      } else if (utf8Length(e.getKey()) + 1 + utf8Length(e.getValue().asText()) > MAX_ARG_BYTES) {
         errors.add(
             new FieldError(
-                "env values must be strings without NUL", "body.env." + e.getKey(), null));
+                "a variable (NAME=value) must be at most " + MAX_ARG_BYTES + " bytes",
+                "body.env." + e.getKey(),
+                null));
       }
     }
   }
@@ -272,7 +299,11 @@ public final class SessionRequestValidator {
       if (path == null || !path.isTextual() || !validPath(path.asText())) {
         errors.add(
             new FieldError(
-                "path must be an absolute file path without '..' or control characters",
+                "path must be an absolute file path without '..' or control characters, at most "
+                    + MAX_PATH
+                    + " characters, each name at most "
+                    + MAX_NAME
+                    + " bytes",
                 at + ".path",
                 value(path)));
       } else if (!paths.add(path.asText())) {
@@ -299,19 +330,33 @@ public final class SessionRequestValidator {
   static boolean validPath(String p) {
     if (!p.startsWith("/")
         || p.endsWith("/")
-        || p.length() > 1024
+        || !withinPathLimits(p)
         || p.chars().anyMatch(Character::isISOControl)) {
       return false;
     }
     for (String part : p.substring(1).split("/", -1)) {
-      if (part.isEmpty()
-          || part.equals(".")
-          || part.equals("..")
-          || part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
+      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Linux's PATH_MAX and NAME_MAX: a longer path is refused by the kernel, on every try. */
+  static boolean withinPathLimits(String p) {
+    if (p.length() > MAX_PATH) {
+      return false;
+    }
+    for (String part : p.split("/")) {
+      if (utf8Length(part) > MAX_NAME) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int utf8Length(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
   }
 
   private static boolean present(JsonNode n) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.execbox.api.auth.Principal;
 import io.execbox.api.config.OpenApiConfiguration;
+import io.execbox.api.input.JsonBodies;
 import io.execbox.api.problem.ApiException;
 import io.execbox.api.problem.ApiException.FieldError;
 import io.execbox.api.problem.ProblemResponses;
@@ -72,6 +73,7 @@ public class SessionsController {
   private final int defaultTimeoutMs;
   private final Clock clock;
   private final SessionObjects objects;
+  private final JsonBodies bodies;
 
   public SessionsController(
       Store store,
@@ -82,6 +84,7 @@ public class SessionsController {
       Clock clock,
       SessionObjects objects) {
     this.objects = objects;
+    this.bodies = new JsonBodies(json);
     this.store = store;
     this.json = json;
     this.validator = validator;
@@ -112,7 +115,7 @@ public class SessionsController {
                       mediaType = MediaType.APPLICATION_JSON_VALUE,
                       schema = @Schema(implementation = SessionSpec.class)))
           @RequestBody(required = false)
-          String body,
+          byte[] body,
       @Parameter(
               description =
                   "Makes a retried create answer with the session the first one created"
@@ -121,14 +124,9 @@ public class SessionsController {
           @RequestHeader(name = "Idempotency-Key", required = false)
           String idempotencyKey) {
     Principal p = Principal.of(exchange);
-    if (body == null || body.isBlank()) {
+    JsonNode tree = bodies.read(body);
+    if (tree == null) {
       return Mono.error(ApiException.badRequest("a JSON body is required"));
-    }
-    JsonNode tree;
-    try {
-      tree = json.readTree(body);
-    } catch (JsonProcessingException e) {
-      return Mono.error(ApiException.badRequest("the request body is not valid JSON"));
     }
     List<FieldError> errors = validator.validate(tree, idempotencyKey);
     if (!errors.isEmpty()) {

@@ -22,7 +22,9 @@ final class Containers {
       Pattern.compile(
           "invalid|unknown|unrecognized|not found|no such file or directory|must be|not supported"
               + "|permission denied|cannot be|unable to set memory limit|exec format error"
-              + "|executable file not found|out of range|too (large|small|long)");
+              + "|executable file not found|out of range|too (large|small|long)"
+              // a file or working directory the image's own files make impossible (/bin/sh/x)
+              + "|not a directory|is a directory|file exists|read-only file system");
 
   private final DockerClient client;
 

@@ -35,7 +35,7 @@ public record HttpResponse(int status, Map<String, String> headers, byte[] body)
 
   /**
    * The runtime's own words on an error, on one line: the {@code message} of its JSON error body,
-   * else the text of the body.
+   * else the text of the body, without what only the runtime's developers read.
    */
   public String message() {
     String text = text().strip();
@@ -50,6 +50,12 @@ public record HttpResponse(int status, Map<String, String> headers, byte[] body)
       }
     }
     text = text.replaceAll("\\s+", " ").strip();
+    // Podman puts a dump of its copier request (kilobytes of Go structure) before the cause,
+    // which would be all that is left after the cut below
+    int dump = text.lastIndexOf("}: ");
+    if (dump >= 0 && text.indexOf('{') < dump) {
+      text = text.substring(dump + 3);
+    }
     if (text.isEmpty()) {
       return "HTTP " + status;
     }

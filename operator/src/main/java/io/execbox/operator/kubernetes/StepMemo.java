@@ -10,12 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * reschedules, without touching PostgreSQL or the cluster.
  *
  * <p>Why it exists: the operator watches Sessions without generation awareness (a stop arrives as
- * an annotation, which does not bump the generation), so each status write of its own comes back
- * as an event and a reconcile. Without this memo every such echo is a full step (a row lock, an
+ * an annotation, which does not bump the generation), so each status write of its own comes back as
+ * an event and a reconcile. Without this memo every such echo is a full step (a row lock, an
  * observation of the machine, a status read). Measured with P6 (1000 Sessions applied at once,
- * docs/PERFORMANCE.md, 2026-12-03): 17.2 / 19.0 s with it, 18.9 / 20.2 s without, against a
- * target of 20 s. A Session is stepped again when its generation or stop request changed, when
- * its machine changed or its command exited ({@link #changed}), or when its row is due.
+ * docs/PERFORMANCE.md, 2026-12-03): 17.2 / 19.0 s with it, 18.9 / 20.2 s without, against a target
+ * of 20 s. A Session is stepped again when its generation or stop request changed, when its machine
+ * changed or its command exited ({@link #changed}), or when its row is due.
  */
 final class StepMemo {
   private static final Duration SOON = Duration.ofMillis(100);
