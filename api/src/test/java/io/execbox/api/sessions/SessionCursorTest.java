@@ -22,11 +22,19 @@ class SessionCursorTest {
         new Instant[] {
           Instant.parse("2026-01-02T03:04:05.123456Z"),
           Instant.parse("2026-01-02T03:04:05Z"),
-          Instant.parse("1969-12-31T23:59:59.999999999Z"),
-          Instant.EPOCH
+          Instant.parse("2000-01-01T00:00:00Z"),
+          Instant.parse("9999-12-31T23:59:59.999999999Z")
         }) {
       SessionCursor c = new SessionCursor(t, ID);
       assertThat(SessionCursor.decode(c.encode())).as(t.toString()).isEqualTo(c);
+    }
+  }
+
+  @Test
+  void aCursorOutsideTheTimesSessionsCanHaveIsNone() {
+    for (Instant t :
+        new Instant[] {Instant.EPOCH, Instant.parse("1999-12-31T23:59:59Z"), Instant.MAX}) {
+      assertThat(SessionCursor.decode(new SessionCursor(t, ID).encode())).as(t.toString()).isNull();
     }
   }
 
