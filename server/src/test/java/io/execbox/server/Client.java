@@ -321,4 +321,28 @@ public final class Client {
       return stderr.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
   }
+
+  /** Sends bytes as they are and reads the whole answer (the server closes after it). */
+  static String rawHttp(TestServer server, String request) {
+    java.net.URI base = java.net.URI.create(server.baseUrl());
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", base.getPort())) {
+      s.setSoTimeout(10_000);
+      java.io.OutputStream out = s.getOutputStream();
+      out.write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.flush();
+      java.io.InputStream in = s.getInputStream();
+      java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      try {
+        for (int n; (n = in.read(buf)) > 0; ) {
+          answer.write(buf, 0, n);
+        }
+      } catch (java.net.SocketException e) {
+        // a reset after the answer (the server closed with our bytes unread) ends it too
+      }
+      return answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
 }

@@ -3,13 +3,7 @@ package io.execbox.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,20 +55,22 @@ class EdgeRefusalsIT {
   @Test
   void whatNettyRefusesIsAProblemToo() {
     String longUri =
-        rawHttp(
+        Client.rawHttp(
+            server,
             "GET /v1/sessions?x="
                 + "a".repeat(70_000)
                 + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(longUri).startsWith("HTTP/1.1 414").contains("application/problem+json");
     assertThat(body(longUri)).contains("\"status\":414");
     String bigHeader =
-        rawHttp(
+        Client.rawHttp(
+            server,
             "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: "
                 + "a".repeat(70_000)
                 + "\r\nConnection: close\r\n\r\n");
     assertThat(bigHeader).startsWith("HTTP/1.1 431").contains("application/problem+json");
     assertThat(body(bigHeader)).contains("\"status\":431");
-    String garbage = rawHttp("NOT HTTP AT ALL\r\n\r\n");
+    String garbage = Client.rawHttp(server, "NOT HTTP AT ALL\r\n\r\n");
     assertThat(garbage).startsWith("HTTP/1.1 400").contains("application/problem+json");
     assertThat(body(garbage)).contains("\"status\":400");
   }
@@ -97,30 +93,6 @@ class EdgeRefusalsIT {
       assertThat(a.errors.get(a.errors.size() - 1)).contains("too large");
     }
     c.delete("/v1/sessions/" + id);
-  }
-
-  /** Sends bytes as they are and reads the whole answer (the server closes after it). */
-  private String rawHttp(String request) {
-    URI base = URI.create(server.baseUrl());
-    try (Socket s = new Socket("127.0.0.1", base.getPort())) {
-      s.setSoTimeout(10_000);
-      OutputStream out = s.getOutputStream();
-      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      InputStream in = s.getInputStream();
-      ByteArrayOutputStream answer = new ByteArrayOutputStream();
-      byte[] buf = new byte[8192];
-      try {
-        for (int n; (n = in.read(buf)) > 0; ) {
-          answer.write(buf, 0, n);
-        }
-      } catch (java.net.SocketException e) {
-        // a reset after the answer (the server closed with our bytes unread) ends it too
-      }
-      return answer.toString(StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new AssertionError(e);
-    }
   }
 
   private static String body(String response) {

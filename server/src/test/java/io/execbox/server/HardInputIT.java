@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -95,7 +92,8 @@ class HardInputIT {
     // refuses the header itself (400); the API's own check is behind it.
     String body = "{\"image\":\"x\"}";
     String reply =
-        rawHttp(
+        Client.rawHttp(
+            server,
             "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                 + c.key
                 + "\r\nContent-Type: application/json\r\nIdempotency-Key: a\0b\r\nContent-Length: "
@@ -253,30 +251,6 @@ class HardInputIT {
               HttpResponse.BodyHandlers.ofString());
       return new Client.Response(r.statusCode(), r.headers(), r.body());
     } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  /** Sends bytes as they are and reads the whole answer (the server closes after it). */
-  private String rawHttp(String request) {
-    URI base = URI.create(server.baseUrl());
-    try (Socket s = new Socket("127.0.0.1", base.getPort())) {
-      s.setSoTimeout(10_000);
-      OutputStream out = s.getOutputStream();
-      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      InputStream in = s.getInputStream();
-      ByteArrayOutputStream answer = new ByteArrayOutputStream();
-      byte[] buf = new byte[8192];
-      try {
-        for (int n; (n = in.read(buf)) > 0; ) {
-          answer.write(buf, 0, n);
-        }
-      } catch (java.net.SocketException e) {
-        // a reset after the answer (the server closed with our bytes unread) ends it too
-      }
-      return answer.toString(StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
       throw new AssertionError(e);
     }
   }
