@@ -112,5 +112,22 @@ YAML
   kc delete namespace "$NS" --wait=false >/dev/null 2>&1
 fi
 
+# scripts/run-local.sh as a user runs it, its output going to a log: the key stays in its 0600
+# file, out of the log, and the printed example works as printed
+if [[ -z ${E2E_SKIP_RUN_LOCAL:-} ]]; then
+  LOCAL_PORT=$((PORT + 7))
+  EXECBOX_HOME=$RUN/home SERVER_PORT=$LOCAL_PORT bash scripts/run-local.sh >"$RUN/run-local.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$LOCAL_PORT/health" >/dev/null && break; sleep 0.5; done
+  local_key=$(cat "$RUN/home/api-key" 2>/dev/null)
+  check "run-local.sh keeps its key in a file only its owner can read, and out of its output" \
+    '[[ -n $local_key && $(stat -c %a "$RUN/home/api-key") == 600 ]] && ! grep -qF "$local_key" "$RUN/run-local.log"'
+  export_line=$(grep -m1 "export EXECBOX_KEY=" "$RUN/run-local.log" | sed 's/^ *//')
+  example=$(grep -m1 -A2 'curl -s -X POST' "$RUN/run-local.log" | tr -d '\\\n')
+  made=$(bash -c "$export_line; $example" 2>/dev/null)
+  check "run-local.sh's printed example creates a session as printed" '[[ $made == *"\"id\":\"sess_"* ]]'
+  kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
+fi
+
 echo "e2e: $pass passed, $fail failed"
 [[ $fail == 0 ]]
