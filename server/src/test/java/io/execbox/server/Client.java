@@ -46,6 +46,20 @@ public final class Client {
         throw new AssertionError("not JSON: " + text, e);
       }
     }
+
+    /**
+     * The RFC 9457 problem of an answer that must have {@code status}: its content type, its own
+     * {@code status} and a {@code detail} are checked.
+     */
+    JsonNode problem(int status) {
+      org.assertj.core.api.Assertions.assertThat(status()).as(text).isEqualTo(status);
+      org.assertj.core.api.Assertions.assertThat(headers.firstValue("Content-Type").orElse(""))
+          .startsWith("application/problem+json");
+      JsonNode p = json();
+      org.assertj.core.api.Assertions.assertThat(p.get("status").asInt()).isEqualTo(status);
+      org.assertj.core.api.Assertions.assertThat(p.get("detail").asText()).isNotBlank();
+      return p;
+    }
   }
 
   /** Makes a new account with a key through the admin route. */

@@ -22,20 +22,10 @@ class EdgeRefusalsIT {
     c = Client.newAccount(server);
   }
 
-  private static JsonNode problem(Client.Response r, int status) {
-    assertThat(r.status()).as(r.text()).isEqualTo(status);
-    assertThat(r.headers().firstValue("Content-Type").orElse(""))
-        .startsWith("application/problem+json");
-    JsonNode p = r.json();
-    assertThat(p.get("status").asInt()).isEqualTo(status);
-    assertThat(p.get("detail").asText()).isNotBlank();
-    return p;
-  }
-
   @Test
   void a401CarriesTheRateLimitHeaders() {
     Client.Response r = Client.raw(server.baseUrl(), "GET", "/v1/sessions", null, "sk_nope");
-    problem(r, 401);
+    r.problem(401);
     assertThat(r.headers().firstValue("X-RateLimit-Limit")).isPresent();
     assertThat(r.headers().firstValue("X-RateLimit-Remaining")).isPresent();
     assertThat(r.headers().firstValue("X-RateLimit-Reset")).isPresent();
@@ -43,7 +33,7 @@ class EdgeRefusalsIT {
 
   @Test
   void a405SaysWhichMethodsAreAllowedAndNothingOfTheFramework() {
-    JsonNode p = problem(Client.raw(server.baseUrl(), "PATCH", "/v1/sessions", "{}", c.key), 405);
+    JsonNode p = Client.raw(server.baseUrl(), "PATCH", "/v1/sessions", "{}", c.key).problem(405);
     assertThat(p.get("detail").asText())
         .contains("GET")
         .contains("POST")

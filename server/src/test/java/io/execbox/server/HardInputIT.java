@@ -26,14 +26,10 @@ class HardInputIT {
     c = Client.newAccount(server);
   }
 
+  /** The client's error: a problem, and nothing that invites a retry. */
   private static JsonNode problem(Client.Response r, int status) {
-    assertThat(r.status()).as(r.text()).isEqualTo(status);
-    assertThat(r.headers().firstValue("Content-Type").orElse(""))
-        .startsWith("application/problem+json");
+    JsonNode p = r.problem(status);
     assertThat(r.headers().firstValue("Retry-After")).isEmpty();
-    JsonNode p = r.json();
-    assertThat(p.get("status").asInt()).isEqualTo(status);
-    assertThat(p.get("detail").asText()).isNotBlank();
     return p;
   }
 
