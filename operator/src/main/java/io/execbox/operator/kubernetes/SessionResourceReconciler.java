@@ -308,15 +308,18 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
   }
 
   /**
-   * Puts the session id on the resource as a label ({@code kubectl get sessions -l
-   * io.execbox.session=<id>}) unless it is there (the API writes it with the resource). Only shown,
-   * never read back: the id always comes from the name or uid ({@link #sessionId}), so a label
-   * copied onto another resource changes nothing.
+   * Puts the session id on a freely named resource as a label ({@code kubectl get sessions -l
+   * io.execbox.session=<id>}) unless it is there. A resource named {@code sess-<hex>} carries its
+   * id in its name already (and the API labels what it writes): no write for those, which P6
+   * applies by the thousand. Only shown, never read back: the id always comes from the name or uid
+   * ({@link #sessionId}), so a label copied onto another resource changes nothing.
    */
   private void label(Context<Session> context, Session resource, String id) {
     var labels = resource.getMetadata().getLabels();
-    if (id.length() > 63 || (labels != null && id.equals(labels.get(Labels.SESSION)))) {
-      return; // there already, or longer than a label value may be
+    if (id.length() > 63
+        || SessionIds.objectName(id).equals(resource.getMetadata().getName())
+        || (labels != null && id.equals(labels.get(Labels.SESSION)))) {
+      return; // named after its id, labelled already, or longer than a label value may be
     }
     String patch = "{\"metadata\":{\"labels\":{\"" + Labels.SESSION + "\":\"" + id + "\"}}}";
     try {
