@@ -5,7 +5,11 @@ public final class Labels {
   /** Present (value "true") on every machine execbox manages; the sweep looks only at these. */
   public static final String MANAGED = "io.execbox.managed";
 
-  /** The session id ({@code sess_<hex>}). */
+  /**
+   * The session id ({@code sess_<hex>}), on a session's machines and on its Session resource (so
+   * that {@code kubectl get sessions,pods -l io.execbox.session=<id>} finds both, whatever the
+   * resource is named).
+   */
   public static final String SESSION = "io.execbox.session";
 
   /**

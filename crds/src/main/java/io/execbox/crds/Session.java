@@ -11,10 +11,15 @@ import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
-/** One command in one image with limits and a deadline; named {@code sess-<hex>}. */
+/**
+ * One command in one image with limits and a deadline. The API names the ones it writes {@code
+ * sess-<hex>}; a user may give any name (the session id is then derived from the uid, {@link
+ * SessionIds#ofResource}, and shown in the status, a label and a printer column).
+ */
 @Group(Session.GROUP)
 @Version(Session.VERSION)
 @ShortNames("sess")
+@AdditionalPrinterColumn(name = "Session", jsonPath = ".status.sessionId", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Status", jsonPath = ".status.phase", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Exit", jsonPath = ".status.exitCode", type = Type.INTEGER)
 @AdditionalPrinterColumn(name = "Image", jsonPath = ".spec.image", type = Type.STRING)

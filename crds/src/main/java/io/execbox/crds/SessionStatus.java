@@ -9,6 +9,11 @@ import java.util.List;
 /** What the control plane observed of a session. Written only by the operator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SessionStatus {
+  @JsonPropertyDescription(
+      "The session's id in the execbox API (GET /v1/sessions/{id}): from the name of a Session"
+          + " named sess-<hex>, otherwise derived from the resource's uid.")
+  private String sessionId;
+
   @JsonPropertyDescription("pending, running, stopped, killed or failed.")
   private SessionPhase phase;
 
@@ -34,6 +39,14 @@ public class SessionStatus {
 
   @JsonPropertyDescription("The spec generation this status describes.")
   private Long observedGeneration;
+
+  public String getSessionId() {
+    return sessionId;
+  }
+
+  public void setSessionId(String sessionId) {
+    this.sessionId = sessionId;
+  }
 
   public SessionPhase getPhase() {
     return phase;

@@ -88,6 +88,7 @@ class CrdDriftTest {
         .contains("maximum: 8192.0")
         .contains("minimum: 128.0")
         .contains("- \"image\"")
+        .contains("jsonPath: \".status.sessionId\"")
         .contains("jsonPath: \".status.phase\"")
         .contains("jsonPath: \".status.exitCode\"")
         .contains("jsonPath: \".spec.image\"")
@@ -95,14 +96,14 @@ class CrdDriftTest {
   }
 
   @Test
-  void kubectlShowsStatusExitImageAgeInThatOrder() throws Exception {
+  void kubectlShowsSessionStatusExitImageAgeInThatOrder() throws Exception {
     String crd = Files.readString(Path.of("..", "helm", "execbox", "crds", FILE));
     List<String> names =
         crd.lines()
             .filter(l -> l.startsWith("      name: \""))
             .map(l -> l.substring(l.indexOf('"') + 1, l.length() - 1))
             .toList();
-    assertThat(names).containsExactly("Status", "Exit", "Image", "Age");
+    assertThat(names).containsExactly("Session", "Status", "Exit", "Image", "Age");
   }
 
   @Test

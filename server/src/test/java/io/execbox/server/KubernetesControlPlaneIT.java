@@ -3,7 +3,10 @@ package io.execbox.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.execbox.crds.Annotations;
 import io.execbox.crds.FileSpec;
+import io.execbox.crds.Labels;
 import io.execbox.crds.PortSpec;
 import io.execbox.crds.Session;
 import io.execbox.crds.SessionIds;
@@ -97,30 +100,129 @@ class KubernetesControlPlaneIT {
             });
   }
 
+  /**
+   * Sessions named as kubectl users name them: two named {@code hello} in two namespaces (two
+   * replicas of one installation, one database, each namespace with its own account) are two
+   * sessions, each with the id derived from its uid in its status and label and as a printer
+   * column, reached through the API with its namespace's key; applying one again makes no second
+   * row; the API deletes the one in the other namespace, not the one of its own namespace by that
+   * name; kubectl deletes the other through the finalizer.
+   */
   @Test
-  void aSessionThatIsNotNamedAsOneIsNotRunAndSaysWhy() {
-    Session odd = resource(SessionIds.newId(), "true");
-    odd.getMetadata().setName("not-a-session");
-    kube.resource(odd).create();
+  void sessionsNamedAsKubectlUsersNameThemRunAndTheApiReachesThemByTheIdInTheirStatus() {
+    TestCluster.assumePodsRun();
+    String ns2 = TestServer.kubernetesNamespace("execbox-cp-names");
+    Map<String, Object> config = new HashMap<>(TestServer.kubernetesMode(ns2));
+    config.put("execbox.kubernetes.namespace-accounts", ns2 + "=acct_names_team");
+    TestServer second = server.replica(config);
+    try {
+      Client home = keyOf(server, "acct_kubernetes");
+      Client team = keyOf(second, "acct_names_team");
+      apply(named(namespace, "hello", "sh", "-c", "echo hello; exit 3"));
+      apply(named(ns2, "hello", "sleep", "300"));
+
+      Session done = awaitNamed(namespace, "hello", r -> phase(r).equals("stopped"));
+      String id = done.getStatus().getSessionId();
+      assertThat(id)
+          .as("the id derived from the uid")
+          .isEqualTo("sess_" + sha256Hex(done.getMetadata().getUid()).substring(0, 24));
+      assertThat(done.getStatus().getExitCode()).isEqualTo(3);
+      assertThat(done.getMetadata().getLabels()).containsEntry(Labels.SESSION, id);
+      assertThat(done.getStatus().getMachineName())
+          .as("the machine is named from the id")
+          .isEqualTo(SessionIds.objectName(id));
+      assertThat(kubectlGet(namespace, "hello"))
+          .as("kubectl get sessions")
+          .containsEntry("Session", id)
+          .containsEntry("Status", "stopped")
+          .containsEntry("Exit", 3);
+      JsonNode row = home.get("/v1/sessions/" + id).json();
+      assertThat(row.get("status").asText()).as(row.toString()).isEqualTo("stopped");
+      assertThat(row.get("exitCode").asInt()).isEqualTo(3);
+      assertThat(team.get("/v1/sessions/" + id).status())
+          .as("another namespace's account does not see it")
+          .isEqualTo(404);
+
+      Session running = awaitNamed(ns2, "hello", r -> phase(r).equals("running"));
+      String other = running.getStatus().getSessionId();
+      assertThat(other).matches(SessionIds.PATTERN).isNotEqualTo(id);
+      assertThat(running.getMetadata().getLabels()).containsEntry(Labels.SESSION, other);
+      assertThat(team.get("/v1/sessions/" + other).json().get("status").asText())
+          .isEqualTo("running");
+      assertThat(podsIn(ns2, other)).hasSize(1);
+
+      // applied again, as kubectl apply does with an unchanged file: still one session
+      apply(named(namespace, "hello", "sh", "-c", "echo hello; exit 3"));
+      Client.sleep(2000);
+      assertThat(home.get("/v1/sessions?limit=50").json().findValuesAsText("id"))
+          .as("the rows of the namespace's account")
+          .containsOnlyOnce(id);
+      assertThat(sessionNamed(namespace, "hello").getStatus().getSessionId()).isEqualTo(id);
+
+      // the API of this namespace's replica deletes the other namespace's hello (the resource its
+      // row names), through the finalizer; this namespace's hello stays
+      Client teamHere = new Client(server.baseUrl(), team.key, team.accountId);
+      assertThat(teamHere.delete("/v1/sessions/" + other).status()).isIn(200, 202, 204);
+      awaitGone(ns2, "hello", other);
+      assertThat(team.get("/v1/sessions/" + other).json().get("status").asText())
+          .isEqualTo("killed");
+      assertThat(sessionNamed(namespace, "hello"))
+          .as("the hello of the API's namespace")
+          .isNotNull();
+
+      // kubectl delete session hello: through the finalizer, the row kept and finished
+      kube.resources(Session.class).inNamespace(namespace).withName("hello").delete();
+      awaitGone(namespace, "hello", id);
+      assertThat(server.bean(Store.class).sessions().findById(id).block(WAIT).reconcileAt())
+          .as("finished")
+          .isNull();
+      assertThat(home.get("/v1/sessions/" + id).json().get("status").asText()).isEqualTo("stopped");
+    } finally {
+      second.close();
+      TestCluster.deleteNamespace(kube, ns2);
+    }
+  }
+
+  /**
+   * A freely named Session keeps its id and its one row and Pod across an operator restart, is
+   * stopped through the API, and goes with kubectl delete through the finalizer.
+   */
+  @Test
+  void aFreelyNamedSessionSurvivesARestartIsStoppedThroughTheApiAndDeletedWithKubectl() {
+    TestCluster.assumePodsRun();
+    apply(named(namespace, "build-42", "sleep", "300"));
+    Session running = awaitNamed(namespace, "build-42", r -> phase(r).equals("running"));
+    String id = running.getStatus().getSessionId();
+    assertThat(id).matches(SessionIds.PATTERN);
+    assertThat(running.getMetadata().getLabels()).containsEntry(Labels.SESSION, id);
+
+    server.restart();
+    Client home = keyOf(server, "acct_kubernetes");
+    assertThat(home.get("/v1/sessions/" + id).json().get("status").asText()).isEqualTo("running");
+    Client.Response stop = home.post("/v1/sessions/" + id + "/stop", "");
+    assertThat(stop.status()).as(stop.text()).isEqualTo(200);
+    Session stopped =
+        awaitNamed(
+            namespace,
+            "build-42",
+            r -> phase(r).equals("stopped") && r.getStatus().getExitCode() != null);
+    assertThat(stopped.getMetadata().getAnnotations())
+        .as("the API's stop reached the resource")
+        .containsKey(Annotations.STOP_REQUESTED);
+    assertThat(stopped.getStatus().getSessionId()).isEqualTo(id);
     long until = System.nanoTime() + WAIT.toNanos();
-    boolean warned = false;
-    while (!warned && System.nanoTime() < until) {
-      warned =
-          kube.v1().events().inNamespace(namespace).list().getItems().stream()
-              .anyMatch(
-                  e ->
-                      "not-a-session".equals(e.getInvolvedObject().getName())
-                          && "InvalidName".equals(e.getReason())
-                          && "Warning".equals(e.getType()));
+    while (!podsIn(namespace, id).isEmpty() && System.nanoTime() < until) {
       Client.sleep(200);
     }
-    assertThat(warned).as("a Warning Event InvalidName on the resource").isTrue();
-    assertThat(kube.pods().inNamespace(namespace).withName("not-a-session").get()).isNull();
-    assertThat(kube.resources(Session.class).inNamespace(namespace).withName("not-a-session").get())
-        .extracting(Session::getStatus)
-        .as("no status: it is not a session")
-        .isNull();
-    kube.resource(odd).delete();
+    assertThat(podsIn(namespace, id)).as("its Pod, killed after the grace").isEmpty();
+    JsonNode row = home.get("/v1/sessions/" + id).json();
+    assertThat(row.get("status").asText()).isEqualTo("stopped");
+    assertThat(home.get("/v1/sessions?limit=50").json().findValuesAsText("id"))
+        .as("one row, made before the restart")
+        .containsOnlyOnce(id);
+    kube.resources(Session.class).inNamespace(namespace).withName("build-42").delete();
+    awaitGone(namespace, "build-42", id);
+    assertThat(server.bean(Store.class).sessions().findById(id).block(WAIT).reconcileAt()).isNull();
   }
 
   @Test
@@ -193,6 +295,11 @@ class KubernetesControlPlaneIT {
     String id = c.create(Client.sh("sleep 60"));
     Session s = awaitResource(id, r -> r.getStatus() != null && r.getStatus().getPhase() != null);
     assertThat(s.getStatus().getPhase().wire()).isIn("pending", "running");
+    assertThat(s.getMetadata().getName())
+        .as("named by the API")
+        .isEqualTo(SessionIds.objectName(id));
+    assertThat(s.getStatus().getSessionId()).isEqualTo(id);
+    assertThat(s.getMetadata().getLabels()).containsEntry(Labels.SESSION, id);
     assertThat(s.getMetadata().getFinalizers()).isNotEmpty();
     assertThat(pods(id)).hasSize(1);
     awaitResource(id, r -> pods(id).get(0).getMetadata().getName().equals(machineName(r)));
@@ -441,5 +548,116 @@ class KubernetesControlPlaneIT {
       Client.sleep(200);
     }
     throw new AssertionError("no " + reasons + " event for " + name);
+  }
+
+  /** A Session as a user writes it in a file: a name of their choosing, no labels, no status. */
+  private static Session named(String ns, String name, String... command) {
+    Session s = new Session();
+    s.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+    SessionSpec spec = new SessionSpec();
+    spec.setImage(TestServer.IMAGE);
+    spec.setCommand(List.of(command));
+    s.setSpec(spec);
+    return s;
+  }
+
+  /** As {@code kubectl apply --server-side} does: creates the resource, or applies it again. */
+  private static void apply(Session s) {
+    kube.resource(s).fieldManager("kubectl").forceConflicts().serverSideApply();
+  }
+
+  private static Session sessionNamed(String ns, String name) {
+    return kube.resources(Session.class).inNamespace(ns).withName(name).get();
+  }
+
+  private static String phase(Session s) {
+    return s.getStatus() == null || s.getStatus().getPhase() == null
+        ? ""
+        : s.getStatus().getPhase().wire();
+  }
+
+  private static Session awaitNamed(
+      String ns, String name, java.util.function.Predicate<Session> until) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    Session s = sessionNamed(ns, name);
+    while ((s == null || !until.test(s)) && System.nanoTime() < deadline) {
+      Client.sleep(200);
+      s = sessionNamed(ns, name);
+    }
+    assertThat(s).as("Session " + ns + "/" + name).isNotNull();
+    assertThat(until.test(s))
+        .as("Session " + ns + "/" + name + ": " + s.getMetadata() + " " + s.getStatus())
+        .isTrue();
+    return s;
+  }
+
+  /** Waits until the resource and the Pods of its session are gone. */
+  private static void awaitGone(String ns, String name, String id) {
+    long until = System.nanoTime() + WAIT.toNanos();
+    while ((sessionNamed(ns, name) != null || !podsIn(ns, id).isEmpty())
+        && System.nanoTime() < until) {
+      Client.sleep(200);
+    }
+    assertThat(sessionNamed(ns, name)).as("Session " + ns + "/" + name + " deleted").isNull();
+    assertThat(podsIn(ns, id)).as("the Pods of " + id).isEmpty();
+  }
+
+  /** A client with a new key of an existing account (the account of a namespace, say). */
+  private static Client keyOf(TestServer s, String account) {
+    Client.Response r =
+        Client.raw(
+            s.baseUrl(),
+            "POST",
+            "/v1/admin/keys",
+            "{\"name\":\"names\",\"accountId\":\"" + account + "\"}",
+            TestServer.ADMIN_TOKEN);
+    assertThat(r.status()).as(r.text()).isEqualTo(201);
+    return new Client(s.baseUrl(), r.json().get("key").asText(), account);
+  }
+
+  /**
+   * The row kubectl get shows for a Session (the apiserver's Table rendering, from the CRD's
+   * printer columns): column name → cell.
+   */
+  private static Map<String, Object> kubectlGet(String ns, String name) {
+    try {
+      String url =
+          kube.getMasterUrl()
+              .toURI()
+              .resolve("/apis/execbox.io/v1alpha1/namespaces/" + ns + "/sessions/" + name)
+              .toString();
+      var http = kube.getHttpClient();
+      var request =
+          http.newHttpRequestBuilder()
+              .uri(url)
+              .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+              .build();
+      String body = http.sendAsync(request, String.class).get(30, TimeUnit.SECONDS).body();
+      JsonNode table = Client.JSON.readTree(body);
+      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      JsonNode cells = table.at("/rows/0/cells");
+      JsonNode columns = table.get("columnDefinitions");
+      assertThat(columns).as(body).isNotNull();
+      for (int i = 0; i < columns.size(); i++) {
+        JsonNode cell = cells.get(i);
+        row.put(
+            columns.get(i).get("name").asText(),
+            cell == null || cell.isNull() ? null : cell.isInt() ? cell.asInt() : cell.asText());
+      }
+      return row;
+    } catch (Exception e) {
+      throw new AssertionError("kubectl get sessions " + name + ": " + e, e);
+    }
+  }
+
+  private static String sha256Hex(String s) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
   }
 }

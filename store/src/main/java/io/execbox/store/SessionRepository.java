@@ -69,23 +69,26 @@ public final class SessionRepository {
 
   /**
    * Inserts a session that already exists elsewhere (a Session resource applied with kubectl),
-   * outside any quota: whoever may create the resource may run it. Returns the row, inserted now or
-   * before.
+   * outside any quota: whoever may create the resource may run it. The resource's namespace and
+   * name are kept on the row, so that the api can reach it whatever it is named. Returns the row,
+   * inserted now or before.
    */
-  public Mono<SessionRow> adopt(NewSession s) {
-    return insert(s, " ON CONFLICT (id) DO NOTHING")
+  public Mono<SessionRow> adopt(NewSession s, String resourceNamespace, String resourceName) {
+    return insert(s, resourceNamespace, resourceName, " ON CONFLICT (id) DO NOTHING")
         .switchIfEmpty(Mono.defer(() -> findById(s.id())));
   }
 
   /**
    * Inserts a pending session, due for its first reconcile at once; {@code tail} before RETURNING.
    */
-  private Mono<SessionRow> insert(NewSession s, String tail) {
+  private Mono<SessionRow> insert(
+      NewSession s, String resourceNamespace, String resourceName, String tail) {
     var spec =
         db.sql(
                 "INSERT INTO sessions (id, account_id, status, spec, image, backend,"
-                    + " idempotency_key, created_at, deadline_at, reconcile_at)"
-                    + " VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $7)"
+                    + " idempotency_key, created_at, deadline_at, reconcile_at,"
+                    + " resource_namespace, resource_name)"
+                    + " VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $7, $9, $10)"
                     + tail
                     + " RETURNING "
                     + COLUMNS)
@@ -98,10 +101,13 @@ public final class SessionRepository {
         s.idempotencyKey() == null
             ? spec.bindNull(5, String.class)
             : spec.bind(5, s.idempotencyKey());
-    return spec.bind(6, Rows.odt(s.createdAt()))
-        .bind(7, Rows.odt(s.deadlineAt()))
-        .map(SessionRows::row)
-        .one();
+    spec = spec.bind(6, Rows.odt(s.createdAt())).bind(7, Rows.odt(s.deadlineAt()));
+    spec =
+        resourceNamespace == null
+            ? spec.bindNull(8, String.class)
+            : spec.bind(8, resourceNamespace);
+    spec = resourceName == null ? spec.bindNull(9, String.class) : spec.bind(9, resourceName);
+    return spec.map(SessionRows::row).one();
   }
 
   private Mono<SessionRow> existing(NewSession s) {
@@ -125,7 +131,7 @@ public final class SessionRepository {
             active ->
                 active >= limit
                     ? Mono.just(new CreateOutcome.QuotaExceeded(limit))
-                    : insert(s, "").map(CreateOutcome.Created::new));
+                    : insert(s, null, null, "").map(CreateOutcome.Created::new));
   }
 
   public Mono<SessionRow> find(String accountId, String id) {

@@ -2,7 +2,12 @@ package io.execbox.store;
 
 import java.time.Instant;
 
-/** A session's row: its spec (JSON), recorded status and the reconcile bookkeeping. */
+/**
+ * A session's row: its spec (JSON), recorded status and the reconcile bookkeeping. In kubernetes
+ * mode, {@code resourceNamespace} and {@code resourceName} name the Session resource of a session
+ * the operator adopted (one applied with kubectl, named as its user chose); both are null for one
+ * the API created, whose resource is {@code sess-<hex>} in the installation's namespace.
+ */
 public record SessionRow(
     String id,
     String accountId,
@@ -26,7 +31,9 @@ public record SessionRow(
     long outputDropped,
     Instant reconcileAt,
     Double cpuSeconds,
-    String ioHolder) {
+    String ioHolder,
+    String resourceNamespace,
+    String resourceName) {
 
   public boolean active() {
     return "pending".equals(status) || "running".equals(status);

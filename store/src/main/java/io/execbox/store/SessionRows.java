@@ -10,7 +10,8 @@ final class SessionRows {
       "id, account_id, status, spec::text AS spec, image, backend, idempotency_key, created_at,"
           + " deadline_at, started_at, ended_at, exit_code, reason, network::text AS network,"
           + " stop_requested_at, term_sent_at, kill_requested_at, create_attempts,"
-          + " output_archived, output_dropped, reconcile_at, cpu_seconds, io_holder";
+          + " output_archived, output_dropped, reconcile_at, cpu_seconds, io_holder,"
+          + " resource_namespace, resource_name";
 
   /** A session that still runs or may run. */
   static final String ACTIVE = "status IN ('pending', 'running')";
@@ -67,6 +68,8 @@ final class SessionRows {
         r.get("output_dropped", Long.class),
         Rows.instant(r, "reconcile_at"),
         r.get("cpu_seconds", Double.class),
-        r.get("io_holder", String.class));
+        r.get("io_holder", String.class),
+        r.get("resource_namespace", String.class),
+        r.get("resource_name", String.class));
   }
 }

@@ -35,6 +35,8 @@ class SessionPatchTest {
         0,
         null,
         null,
+        null,
+        null,
         null);
   }
 

@@ -150,4 +150,26 @@ class SessionRepositoryIT {
     }
     assertThat(next).isCompletedWithValue(s.id());
   }
+
+  @Test
+  void anAdoptedSessionKeepsItsResourcesNameAndIsInsertedOnce() {
+    store.accounts().createAccount("acct_adopt", "adopt", 0).block();
+    NewSession s = session("acct_adopt", 11000);
+    SessionRow first = store.sessions().adopt(s, "team-a", "hello").block();
+    assertThat(first.resourceNamespace()).isEqualTo("team-a");
+    assertThat(first.resourceName()).isEqualTo("hello");
+    // a retried reconcile, or a restarted operator, adopts the same id again: the one row
+    SessionRow again = store.sessions().adopt(s, "team-a", "hello").block();
+    assertThat(again).isEqualTo(first);
+    assertThat(store.sessions().list("acct_adopt", null, 10, null, null).collectList().block())
+        .singleElement()
+        .satisfies(r -> assertThat(r.resourceName()).isEqualTo("hello"));
+    // a session the API created has no resource name of its own (sess-<hex> is implied)
+    store.accounts().createAccount("acct_api", "api", 10).block();
+    NewSession created = session("acct_api", 11001);
+    store.sessions().create(created).block();
+    SessionRow row = store.sessions().findById(created.id()).block();
+    assertThat(row.resourceNamespace()).isNull();
+    assertThat(row.resourceName()).isNull();
+  }
 }

@@ -23,8 +23,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Kubernetes mode: every session is also a Session resource, the operator's desired state. Create
- * writes it beside the row (in the row's transaction); stop annotates it; delete deletes it, and
- * its finalizer has the operator kill the command and finish the row.
+ * writes it beside the row (in the row's transaction), named {@code sess-<hex>}; stop annotates it;
+ * delete deletes it, and its finalizer has the operator kill the command and finish the row. A
+ * resource applied with kubectl may have any name: the operator records it on the row it makes, and
+ * stop and delete find the resource by that name.
  */
 public final class KubernetesSessionObjects implements SessionObjects {
   private final KubernetesClient client;
@@ -44,7 +46,14 @@ public final class KubernetesSessionObjects implements SessionObjects {
         new ObjectMetaBuilder()
             .withName(SessionIds.objectName(row.id()))
             .withNamespace(namespace)
-            .withLabels(Map.of(Labels.MANAGED, "true", Labels.OWNER, row.accountId()))
+            .withLabels(
+                Map.of(
+                    Labels.MANAGED,
+                    "true",
+                    Labels.OWNER,
+                    row.accountId(),
+                    Labels.SESSION,
+                    row.id()))
             // with the operator's finalizer from the start: it need not add it (one write and one
             // round of events less before the Pod is created)
             .withFinalizers(Session.FINALIZER)
@@ -101,14 +110,30 @@ public final class KubernetesSessionObjects implements SessionObjects {
             action.accept(
                 client
                     .resources(Session.class)
-                    .inNamespace(namespace)
-                    .withName(SessionIds.objectName(row.id())));
+                    .inNamespace(namespaceOf(row))
+                    .withName(nameOf(row)));
           } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
               throw refused(what, e);
             }
           }
         });
+  }
+
+  /**
+   * The namespace of the session's resource: the one the operator recorded when it adopted a
+   * resource applied with kubectl, else this installation's, where the API writes its own.
+   */
+  String namespaceOf(SessionRow row) {
+    return row.resourceNamespace() != null ? row.resourceNamespace() : namespace;
+  }
+
+  /**
+   * The name of the session's resource: the one its user gave it (recorded on the row when the
+   * operator adopted it), else {@code sess-<hex>}, as the API names what it writes.
+   */
+  static String nameOf(SessionRow row) {
+    return row.resourceName() != null ? row.resourceName() : SessionIds.objectName(row.id());
   }
 
   /**

@@ -61,4 +61,48 @@ class KubernetesSessionObjectsTest {
     assertThat(e.getMessage()).isEqualTo("cannot create it: etcd timed out");
     assertThat(e.retryAfterSeconds()).isNotNull();
   }
+
+  static io.execbox.store.SessionRow row(String id, String namespace, String name) {
+    java.time.Instant t = java.time.Instant.parse("2026-12-02T10:00:00Z");
+    return new io.execbox.store.SessionRow(
+        id,
+        "acct_1",
+        "running",
+        "{}",
+        "busybox",
+        "kubernetes",
+        null,
+        t,
+        t.plusSeconds(60),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        0,
+        false,
+        0,
+        null,
+        null,
+        null,
+        namespace,
+        name);
+  }
+
+  @Test
+  void stopAndDeleteReachTheResourceByTheNameItsRowRecordsElseByTheApisOwnName() {
+    KubernetesSessionObjects objects =
+        new KubernetesSessionObjects(null, "home", java.time.Clock.systemUTC());
+    // written by the API: sess-<hex> in the installation's namespace
+    var api = row("sess_0123456789abcdef01234567", null, null);
+    assertThat(KubernetesSessionObjects.nameOf(api)).isEqualTo("sess-0123456789abcdef01234567");
+    assertThat(objects.namespaceOf(api)).isEqualTo("home");
+    // applied with kubectl under a name of its user's choosing, in another namespace
+    var applied = row("sess_89abcdef0123456789abcdef", "team-a", "hello");
+    assertThat(KubernetesSessionObjects.nameOf(applied)).isEqualTo("hello");
+    assertThat(objects.namespaceOf(applied)).isEqualTo("team-a");
+  }
 }

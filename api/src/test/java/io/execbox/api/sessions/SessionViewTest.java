@@ -46,6 +46,8 @@ class SessionViewTest {
         0,
         null,
         null,
+        null,
+        null,
         null);
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.execbox.crds.Deadlines;
 import io.execbox.crds.Labels;
 import io.execbox.crds.Session;
+import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionSpec;
 import io.execbox.operator.lifecycle.Lifecycle;
 import io.execbox.store.NewSession;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The PostgreSQL row of a Session resource: the one the API wrote beside it, or, for a resource
- * applied with kubectl (or whose row was lost), one made now in the right account.
+ * applied with kubectl (or whose row was lost), one made now in the right account, naming the
+ * resource (its namespace and name) so that the api can reach it however it is named.
  */
 final class RowAdoption {
   private static final Logger log = LoggerFactory.getLogger(RowAdoption.class);
@@ -41,13 +43,17 @@ final class RowAdoption {
 
   /**
    * The session's row; a resource without one (applied with kubectl) gets it now. One the API wrote
-   * (it has an owner label) is given {@link #API_COMMIT_GRACE} for the API's transaction to commit
-   * its row, or, when that transaction fails, for the API to delete it: null until then.
+   * (it has an owner label and the API's name for it) is given {@link #API_COMMIT_GRACE} for the
+   * API's transaction to commit its row, or, when that transaction fails, for the API to delete it:
+   * null until then.
    */
   SessionRow ensureRow(String id, Session resource, Instant now) {
     var labels = resource.getMetadata().getLabels();
-    if (labels != null && labels.containsKey(Labels.OWNER)) {
-      // the API wrote it beside its row: look the row up first
+    String name = resource.getMetadata().getName();
+    if (labels != null
+        && labels.containsKey(Labels.OWNER)
+        && SessionIds.objectName(id).equals(name)) {
+      // the API wrote it beside its row (it names what it writes sess-<hex>): look the row up first
       SessionRow row = store.sessions().findById(id).block(options.storeTimeout());
       if (row != null) {
         return row;
@@ -70,7 +76,12 @@ final class RowAdoption {
         Lifecycle.adoptedCreation(
             ts == null ? null : Instant.parse(ts), clock.instant().truncatedTo(ChronoUnit.MICROS));
     String account = accountOf(resource);
-    log.info("session {}: no row yet; it goes to account {}", id, account);
+    log.info(
+        "session {} (Session {}/{}): no row yet; it goes to account {}",
+        id,
+        resource.getMetadata().getNamespace(),
+        name,
+        account);
     return store
         .sessions()
         .adopt(
@@ -82,7 +93,9 @@ final class RowAdoption {
                 "kubernetes",
                 null,
                 created,
-                Deadlines.deadline(spec, options.defaultTimeoutMs(), created)))
+                Deadlines.deadline(spec, options.defaultTimeoutMs(), created)),
+            resource.getMetadata().getNamespace(),
+            name)
         .block(options.storeTimeout());
   }
 

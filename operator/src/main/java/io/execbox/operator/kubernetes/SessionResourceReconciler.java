@@ -2,6 +2,7 @@ package io.execbox.operator.kubernetes;
 
 import io.execbox.crds.Annotations;
 import io.execbox.crds.Conditions;
+import io.execbox.crds.Labels;
 import io.execbox.crds.Session;
 import io.execbox.crds.SessionIds;
 import io.execbox.crds.SessionPhase;
@@ -14,6 +15,9 @@ import io.execbox.store.SessionPatch.Request;
 import io.execbox.store.SessionRow;
 import io.execbox.store.SessionWithMachine;
 import io.execbox.store.Store;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -28,20 +32,24 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kubernetes mode: a Session resource is the desired state. Each reconcile makes sure the session
- * has its PostgreSQL row ({@link RowAdoption}), passes a stop asked on the resource to the row,
- * lets the one step engine ({@link SessionStep}, the same code as standalone mode) take its next
- * step, and mirrors the row into the resource's status, with an Event for each important transition
- * ({@link SessionEvents}). A step that fails throws, so JOSDK retries it with backoff; the status
- * then says so (condition {@code Reconciled} False, reason {@code StepFailed}) and a Warning Event
- * tells why. Deleting the resource kills the session and finishes its row (usage recorded) before
- * its finalizer goes. Never sleeps: when the lifecycle must wait, the reconcile is rescheduled for
- * then, and Pod changes and exits bring it forward.
+ * Kubernetes mode: a Session resource is the desired state, whatever it is named: its session id
+ * comes from its name when the API named it {@code sess-<hex>}, else from its uid, and is shown in
+ * its status and a label. Each reconcile makes sure the session has its PostgreSQL row ({@link
+ * RowAdoption}), passes a stop asked on the resource to the row, lets the one step engine ({@link
+ * SessionStep}, the same code as standalone mode) take its next step, and mirrors the row into the
+ * resource's status, with an Event for each important transition ({@link SessionEvents}). A step
+ * that fails throws, so JOSDK retries it with backoff; the status then says so (condition {@code
+ * Reconciled} False, reason {@code StepFailed}) and a Warning Event tells why. Deleting the
+ * resource kills the session and finishes its row (usage recorded) before its finalizer goes. Never
+ * sleeps: when the lifecycle must wait, the reconcile is rescheduled for then, and Pod changes and
+ * exits bring it forward.
  */
 public final class SessionResourceReconciler implements Reconciler<Session>, Cleaner<Session> {
   private static final Logger log = LoggerFactory.getLogger(SessionResourceReconciler.class);
@@ -56,6 +64,10 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
   private final RowAdoption rows;
   private final SessionEvents events;
   private final StepMemo memo = new StepMemo();
+
+  /** The resource of each session reconciled here: a kubectl user names it as they like. */
+  private final Map<String, ResourceID> resources = new ConcurrentHashMap<>();
+
   private final SimpleInboundEventSource<Session> wakeups =
       new SimpleInboundEventSource<>("wakeups");
 
@@ -75,11 +87,17 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
 
   /**
    * Brings a session's reconcile forward (its machine changed, its command exited, its row moved).
+   * A session not reconciled yet in this process has its first (full) reconcile ahead anyway; its
+   * resource is named as the API names them, or wakes nothing.
    */
   public void wake(String sessionId) {
     if (SessionIds.isValid(sessionId)) {
       memo.changed(sessionId);
-      wakeups.propagateEvent(new ResourceID(SessionIds.objectName(sessionId), options.namespace()));
+      ResourceID resource = resources.get(sessionId);
+      wakeups.propagateEvent(
+          resource != null
+              ? resource
+              : new ResourceID(SessionIds.objectName(sessionId), options.namespace()));
     }
   }
 
@@ -95,6 +113,7 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
       refuse(resource, id, context);
       return UpdateControl.noUpdate();
     }
+    resources.putIfAbsent(id, ResourceID.fromResource(resource));
     boolean stopAsked =
         resource.getMetadata().getAnnotations() != null
             && resource.getMetadata().getAnnotations().containsKey(Annotations.STOP_REQUESTED);
@@ -121,6 +140,7 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
       }
       account = row.accountId();
     }
+    label(context, resource, id);
     if (stopAsked) {
       // a stop changes nothing on a row that is stopped already or has ended
       request(account, id, Request.STOP);
@@ -132,13 +152,8 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
   /** A resource that cannot run: say why where kubectl describe shows it, and do nothing else. */
   private void refuse(Session resource, String id, Context<Session> context) {
     if (id == null) {
-      log.warn("Session {} is not named sess-<hex>: ignored", resource.getMetadata().getName());
-      events.record(
-          context.getClient(),
-          resource,
-          SessionEvents.WARNING,
-          "InvalidName",
-          "a Session must be named sess- and 16 to 64 lowercase hex digits; this one is not run");
+      // only an object the apiserver has not stored is without a uid
+      log.warn("Session {} has no uid: ignored", resource.getMetadata().getName());
     } else {
       // the CRD requires a spec; a resource without one got in under an older CRD
       events.record(
@@ -164,7 +179,11 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
         context.getClient(), resource, SessionEvents.WARNING, Conditions.STEP_FAILED, message);
     SessionStatus failed =
         SessionStatuses.stepFailed(
-            resource.getStatus(), message, resource.getMetadata().getGeneration(), clock.instant());
+            resource.getStatus(),
+            id,
+            message,
+            resource.getMetadata().getGeneration(),
+            clock.instant());
     if (SessionStatuses.same(resource.getStatus(), failed)) {
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
@@ -180,6 +199,7 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
     memo.forget(id);
     SessionRow row = store.sessions().findById(id).block(options.storeTimeout());
     if (row == null) {
+      resources.remove(id);
       return DeleteControl.defaultDelete();
     }
     if (row.active() && row.killRequestedAt() == null) {
@@ -197,6 +217,7 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
       // the machine is still being killed, archived or removed
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay(after).toMillis());
     }
+    resources.remove(id);
     return DeleteControl.defaultDelete();
   }
 
@@ -286,13 +307,41 @@ public final class SessionResourceReconciler implements Reconciler<Session>, Cle
         resource.getMetadata().getUid());
   }
 
-  /** The session id of a resource named {@code sess-<hex>}, or null. */
-  static String sessionId(Session resource) {
-    String name = resource.getMetadata().getName();
-    if (name == null || !name.startsWith("sess-")) {
-      return null;
+  /**
+   * Puts the session id on a freely named resource as a label ({@code kubectl get sessions -l
+   * io.execbox.session=<id>}) unless it is there. A resource named {@code sess-<hex>} carries its
+   * id in its name already (and the API labels what it writes): no write for those, which P6
+   * applies by the thousand. Only shown, never read back: the id always comes from the name or uid
+   * ({@link #sessionId}), so a label copied onto another resource changes nothing.
+   */
+  private void label(Context<Session> context, Session resource, String id) {
+    var labels = resource.getMetadata().getLabels();
+    if (id.length() > 63
+        || SessionIds.objectName(id).equals(resource.getMetadata().getName())
+        || (labels != null && id.equals(labels.get(Labels.SESSION)))) {
+      return; // named after its id, labelled already, or longer than a label value may be
     }
-    String id = "sess_" + name.substring("sess-".length());
-    return SessionIds.isValid(id) ? id : null;
+    String patch = "{\"metadata\":{\"labels\":{\"" + Labels.SESSION + "\":\"" + id + "\"}}}";
+    try {
+      context
+          .getClient()
+          .resources(Session.class)
+          .inNamespace(resource.getMetadata().getNamespace())
+          .withName(resource.getMetadata().getName())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * The session id of a resource: the one its name carries when the API named it ({@code
+   * sess-<hex>}), else one derived from its uid ({@link SessionIds#ofResource}); null without a
+   * uid.
+   */
+  static String sessionId(Session resource) {
+    return SessionIds.ofResource(resource.getMetadata().getName(), resource.getMetadata().getUid());
   }
 }

@@ -14,9 +14,9 @@ import java.util.Objects;
 
 /**
  * A Session resource's status, as a pure function of its row (which the lifecycle keeps): the
- * phase, the times, the exit code, the reason, and three conditions, {@code Started}, {@code
- * Finished} and {@code Reconciled}, whose transition times move only when their status does (a
- * failed step's {@code Reconciled} comes from {@link #stepFailed}).
+ * session id, the phase, the times, the exit code, the reason, and three conditions, {@code
+ * Started}, {@code Finished} and {@code Reconciled}, whose transition times move only when their
+ * status does (a failed step's {@code Reconciled} comes from {@link #stepFailed}).
  */
 final class SessionStatuses {
   private SessionStatuses() {}
@@ -25,6 +25,7 @@ final class SessionStatuses {
       SessionRow row, String machineName, Long generation, SessionStatus previous, Instant now) {
     SessionPhase phase = SessionPhase.fromWire(row.status());
     SessionStatus s = new SessionStatus();
+    s.setSessionId(row.id());
     s.setPhase(phase);
     s.setMachineName(machineName);
     s.setStartedAt(time(row.startedAt()));
@@ -67,12 +68,13 @@ final class SessionStatuses {
   }
 
   /**
-   * The status after a failed step: as it was (a fresh pending one if none), with {@code
-   * Reconciled} False, reason {@code StepFailed} and the failure as its message.
+   * The status after a failed step: as it was (a fresh pending one if none), with the session id
+   * and {@code Reconciled} False, reason {@code StepFailed} and the failure as its message.
    */
   static SessionStatus stepFailed(
-      SessionStatus previous, String message, Long generation, Instant now) {
+      SessionStatus previous, String sessionId, String message, Long generation, Instant now) {
     SessionStatus s = new SessionStatus();
+    s.setSessionId(sessionId);
     List<Condition> conditions = new ArrayList<>();
     if (previous != null) {
       s.setPhase(previous.getPhase());
@@ -108,7 +110,8 @@ final class SessionStatuses {
     if (a == null || b == null) {
       return a == b;
     }
-    return a.getPhase() == b.getPhase()
+    return Objects.equals(a.getSessionId(), b.getSessionId())
+        && a.getPhase() == b.getPhase()
         && Objects.equals(a.getMachineName(), b.getMachineName())
         && Objects.equals(a.getStartedAt(), b.getStartedAt())
         && Objects.equals(a.getEndedAt(), b.getEndedAt())

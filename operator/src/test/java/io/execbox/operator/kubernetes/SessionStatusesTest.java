@@ -39,6 +39,8 @@ class SessionStatusesTest {
         0,
         null,
         null,
+        null,
+        null,
         null);
   }
 
@@ -145,5 +147,25 @@ class SessionStatusesTest {
     assertThat(condition(s, "Started").getMessage()).isEqualTo("ErrImagePull: no such image");
     assertThat(condition(s, "Finished").getReason()).isEqualTo("Failed");
     assertThat(condition(s, "Finished").getMessage()).isEqualTo("ErrImagePull: no such image");
+  }
+
+  @Test
+  void theStatusNamesTheSessionIdAndAStatusWrittenWithoutItIsWrittenAgain() {
+    SessionRow r = row("running", STARTED, null, null, null);
+    SessionStatus s = SessionStatuses.of(r, "sess-01", 1L, null, STARTED);
+    assertThat(s.getSessionId()).isEqualTo("sess_0123456789abcdef");
+    // a status an older operator wrote has no session id: the next step adds it
+    SessionStatus older = SessionStatuses.of(r, "sess-01", 1L, null, STARTED);
+    older.setSessionId(null);
+    assertThat(SessionStatuses.same(older, s)).isFalse();
+  }
+
+  @Test
+  void aFailedStepKeepsTheSessionIdInTheStatus() {
+    SessionStatus failed =
+        SessionStatuses.stepFailed(null, "sess_0123456789abcdef", "no database", 1L, STARTED);
+    assertThat(failed.getSessionId()).isEqualTo("sess_0123456789abcdef");
+    assertThat(failed.getPhase()).isEqualTo(SessionPhase.PENDING);
+    assertThat(condition(failed, "Reconciled").getStatus()).isEqualTo("False");
   }
 }

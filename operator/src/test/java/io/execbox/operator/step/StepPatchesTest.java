@@ -52,6 +52,8 @@ class StepPatchesTest {
         0,
         null,
         null,
+        null,
+        null,
         null);
   }
 
