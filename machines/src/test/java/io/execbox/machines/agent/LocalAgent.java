@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * execbox-agent run as a local process for the tests: the binary of {@link AgentBinary} written to
@@ -67,15 +68,19 @@ final class LocalAgent implements AutoCloseable {
   /**
    * Starts the agent on {@code host} (as --listen writes it: {@code 127.0.0.1}, {@code [::1]}) with
    * {@code options} and the command, and waits until it listens; clients connect to {@code
-   * address}.
+   * address}. {@code launcher} turns the agent's arguments into the command line that runs it (the
+   * binary itself, or a container runtime that runs it).
    */
   static LocalAgent start(
-      String host, InetAddress address, List<String> options, String... command) {
+      UnaryOperator<List<String>> launcher,
+      String host,
+      InetAddress address,
+      List<String> options,
+      String... command) {
     for (int attempt = 0; ; attempt++) {
       int port = freePort(address);
       String secret = randomSecret();
-      List<String> args =
-          new ArrayList<>(List.of(binary().toString(), "--listen", host + ":" + port));
+      List<String> args = new ArrayList<>(List.of("--listen", host + ":" + port));
       args.addAll(options);
       args.add("--");
       args.addAll(List.of(command));
@@ -83,7 +88,7 @@ final class LocalAgent implements AutoCloseable {
         Path stderr = Files.createTempFile("execbox-agent-stderr", ".txt");
         stderr.toFile().deleteOnExit();
         ProcessBuilder pb =
-            new ProcessBuilder(args)
+            new ProcessBuilder(launcher.apply(args))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(stderr.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -102,9 +107,21 @@ final class LocalAgent implements AutoCloseable {
     }
   }
 
-  /** Starts the agent on 127.0.0.1 with {@code options} and the command. */
+  /** Starts the agent binary on {@code host} with {@code options} and the command. */
+  static LocalAgent start(
+      String host, InetAddress address, List<String> options, String... command) {
+    return start(LocalAgent::direct, host, address, options, command);
+  }
+
+  /** Starts the agent binary on 127.0.0.1 with {@code options} and the command. */
   static LocalAgent start(List<String> options, String... command) {
     return start("127.0.0.1", InetAddress.getLoopbackAddress(), options, command);
+  }
+
+  private static List<String> direct(List<String> args) {
+    List<String> line = new ArrayList<>(List.of(binary().toString()));
+    line.addAll(args);
+    return line;
   }
 
   static LocalAgent start(String... command) {
@@ -121,7 +138,7 @@ final class LocalAgent implements AutoCloseable {
 
   /** True once a connection is accepted; false if the agent exited first. */
   private boolean awaitListening() throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         return false;
@@ -133,7 +150,7 @@ final class LocalAgent implements AutoCloseable {
         sleep(Duration.ofMillis(10));
       }
     }
-    throw new IOException("the agent did not listen on port " + port + " in 10 s");
+    throw new IOException("the agent did not listen on port " + port + " in 60 s");
   }
 
   /** A connection that has sent HELLO with the right secret and read the WELCOME. */
