@@ -53,6 +53,32 @@ class AgentConnectionsIT {
   }
 
   @Test
+  void aConnectionThatDoesNotAuthenticateIsClosedAfterTenSeconds() throws Exception {
+    try (LocalAgent agent = LocalAgent.start("sleep", "30");
+        AgentTestClient c = agent.open()) {
+      long start = System.nanoTime();
+      assertThat(c.closedByAgent()).isTrue();
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(9000L, 15000L);
+    }
+  }
+
+  @Test
+  void aSecondResumeMovesTheCursorAndTheExitComesAgain() throws Exception {
+    try (LocalAgent agent = LocalAgent.start("sh", "-c", "echo one; echo two");
+        AgentTestClient c = agent.connect()) {
+      c.resume(0);
+      Received first = new Received(0);
+      while (first.exit == null) {
+        first.take(c.next());
+      }
+      c.resume(4);
+      Received again = c.readToExit(4, true);
+      assertThat(again.stdoutText()).isEqualTo("two\n");
+      assertThat(again.exit).isEqualTo(first.exit);
+    }
+  }
+
+  @Test
   void aNinthConnectionIsClosedAtOnceAndItsSlotComesBack() throws Exception {
     try (LocalAgent agent = LocalAgent.start("sleep", "30")) {
       List<AgentTestClient> eight = new ArrayList<>();

@@ -42,6 +42,25 @@ class AgentStdinIT {
   }
 
   @Test
+  void aReconnectingControlPlaneLearnsHowMuchStdinWasTakenRightAfterWelcome() throws Exception {
+    try (LocalAgent agent = LocalAgent.start("sh", "-c", "cat; sleep 30")) {
+      try (AgentTestClient a = agent.connect()) {
+        a.stdin("abc\n".getBytes(StandardCharsets.UTF_8));
+        a.resume(0);
+        Received r = new Received(0);
+        while (!r.stdoutText().equals("abc\n")) {
+          r.take(a.next());
+        }
+      }
+      try (AgentTestClient b = agent.connect()) {
+        AgentFrame f = b.next();
+        assertThat(f.type()).isEqualTo(AgentFrames.STDIN_TAKEN);
+        assertThat(AgentFrames.stdinTaken(f.payload())).isEqualTo(4);
+      }
+    }
+  }
+
+  @Test
   void fourMebibytesThroughTheWindowReachTheCommandWhole() throws Exception {
     byte[] data = new byte[4 * 1024 * KIB];
     new Random(13).nextBytes(data);
