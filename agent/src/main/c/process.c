@@ -212,6 +212,7 @@ void stdin_flush(void) {
     conns_error_all(E_STDIN_LOST);
     close_fd(&P.fd[0]);
     P.in_state = IN_CLOSED;
+    P.inoff = P.inlen = 0;
   }
   if (P.inlen == P.inoff) P.inoff = P.inlen = 0;
   if (P.in_state == IN_CLOSING && P.inlen == 0) {
