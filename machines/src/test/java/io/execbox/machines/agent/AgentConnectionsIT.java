@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.execbox.machines.agent.AgentTestClient.Received;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -125,6 +126,19 @@ class AgentConnectionsIT {
         rb.take(b.next());
       }
       assertThat(ra.exit).isEqualTo(rb.exit);
+    }
+  }
+
+  @Test
+  void aConnectionThatDoesNotReadHoldsUpNeitherTheCommandNorTheOthers() throws Exception {
+    try (LocalAgent agent = LocalAgent.start("head", "-c", "40000000", "/dev/zero");
+        AgentTestClient stuck = agent.connect();
+        AgentTestClient reader = agent.connect()) {
+      stuck.resume(0); // and never reads: its socket fills up
+      reader.resume(0);
+      Received r = reader.readToExit(0, true, false);
+      assertThat(r.exit).isEqualTo(new AgentFrames.Exit(40_000_000, 0));
+      assertThat(agent.exitCode(Duration.ofSeconds(10))).isZero();
     }
   }
 

@@ -186,6 +186,24 @@ class AgentLifecycleIT {
   }
 
   @Test
+  void anAckOfTheEndOnAConnectionThatWasNotSentTheExitDoesNotEndTheAgent() throws Exception {
+    try (LocalAgent agent = LocalAgent.start("sh", "-c", "echo done; exit 6");
+        AgentTestClient a = agent.connect();
+        AgentTestClient b = agent.connect()) {
+      a.resume(0);
+      Received r = new Received(0);
+      while (r.exit == null) {
+        r.take(a.next());
+      }
+      b.ack(r.exit.end()); // b never resumed: it was not sent the EXIT
+      LocalAgent.sleep(Duration.ofMillis(500));
+      assertThat(agent.process.isAlive()).as("the agent after b's ACK").isTrue();
+      a.ack(r.exit.end());
+      assertThat(agent.exitCode(Duration.ofSeconds(5))).isEqualTo(6);
+    }
+  }
+
+  @Test
   void withoutAnAckTheAgentExitsAfterItsLinger() throws Exception {
     long start = System.nanoTime();
     try (LocalAgent agent = LocalAgent.start(List.of("--linger", "1"), "sh", "-c", "exit 4")) {

@@ -110,7 +110,15 @@ final class AgentTestClient implements AutoCloseable {
 
   /** Reads until EXIT, checking the output as it comes (see {@link Received}). */
   Received readToExit(long from, boolean ack) throws IOException {
+    return readToExit(from, ack, true);
+  }
+
+  /**
+   * As {@link #readToExit(long, boolean)}; {@code keep} false keeps only the hash of the output.
+   */
+  Received readToExit(long from, boolean ack, boolean keep) throws IOException {
     Received r = new Received(from);
+    r.keep = keep;
     long acked = from;
     while (r.exit == null) {
       AgentFrame f = next();
