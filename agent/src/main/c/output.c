@@ -2,7 +2,7 @@
  * The output ring: a channel's output kept until the control plane acknowledged it (and then while
  * its room is not needed), with the stream of every byte.
  *
- * Nothing unacknowledged is ever forgotten: when the unacknowledged bytes fill --retain,
+ * Nothing unacknowledged is ever forgotten: when the unacknowledged bytes fill half of --retain,
  * output_room() has no room and the caller stops reading the command's pipes, so the command blocks
  * on its next write instead of losing output.
  */
@@ -75,6 +75,9 @@ static void grow_ring(struct output *o, uint64_t need) {
 }
 
 size_t output_room(struct output *o, char **at) {
+  /* at most half of --retain unacknowledged: the other half always holds acknowledged output, for a
+   * control plane that restarted and must resume a client a little behind what the old one had */
+  if (o->head - o->acked + CHUNK > o->retain / 2 + (o->retain < 4 * CHUNK ? CHUNK : 0)) return 0;
   uint64_t kept = o->head - o->start;
   if (kept + CHUNK > o->cap && o->cap < o->retain) grow_ring(o, kept + CHUNK);
   if (kept + CHUNK > o->cap) forget(o, o->head + CHUNK - o->cap);

@@ -27,5 +27,11 @@ public final class Labels {
   /** On a session Pod whose command waits for the stdio gate's go line: {@code true}. */
   public static final String STDIO_GATE = "execbox.io/stdio-gate";
 
+  /**
+   * On a session Pod whose PID 1 is the in-machine agent ({@code true}): its stdio is reached
+   * through the agent, not the Pod's attach or log.
+   */
+  public static final String AGENT = "execbox.io/agent";
+
   private Labels() {}
 }

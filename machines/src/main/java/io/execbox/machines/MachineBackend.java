@@ -63,6 +63,15 @@ public interface MachineBackend {
     return null;
   }
 
+  /**
+   * Whether a process that did not start the session's machine can take its stdio over while it
+   * runs and lose nothing (the in-machine agent keeps the output until it is acknowledged), so that
+   * a restarted operator reconnects to it at once rather than at its end.
+   */
+  default boolean resumable(MachineRef ref) {
+    return false;
+  }
+
   /** Every machine carrying the managed label. */
   List<MachineSummary> list();
 }

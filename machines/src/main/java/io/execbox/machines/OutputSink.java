@@ -9,6 +9,12 @@ public interface OutputSink {
   void onOutput(StreamKind kind, byte[] data);
 
   /**
+   * {@code bytes} of output at this point were lost before they reached this sink (the machine
+   * could no longer give them); the next output follows them. Readers are told how many.
+   */
+  default void onSkipped(long bytes) {}
+
+  /**
    * The output ended: the command exited ({@code error} null) or the connection to the runtime
    * broke. Called exactly once.
    */

@@ -174,8 +174,11 @@ public record ExecboxProperties(
    * Settings of the kubernetes backend and of kubernetes mode ({@code execbox.kubernetes.*}).
    *
    * @param pullPolicy Image pull policy of session Pods: IfNotPresent, Never or Always.
-   * @param stdioGate Whether each command waits until its attach is connected (needs /bin/sh in the
-   *     image).
+   * @param stdioGate Without the agent: whether each command waits until its attach is connected
+   *     (needs /bin/sh in the image).
+   * @param agent Whether each session Pod runs the in-machine agent as its PID 1 in front of the
+   *     command (stdout and stderr apart from the first byte, stdin with end of file, signals, the
+   *     exit code at once); needs nothing from the image.
    * @param cpuRequestPercent CPU a session Pod requests, in percent of its CPU limit.
    * @param runAsUser Non-root uid and gid every session Pod runs as, whatever user its image names.
    *     When absent, the image's own user.
@@ -189,6 +192,7 @@ public record ExecboxProperties(
   public record Kubernetes(
       @DefaultValue("IfNotPresent") String pullPolicy,
       @DefaultValue("true") boolean stdioGate,
+      @DefaultValue("true") boolean agent,
       @DefaultValue("" + PodOptions.DEFAULT_CPU_REQUEST_PERCENT) int cpuRequestPercent,
       Long runAsUser,
       @DefaultValue("acct_kubernetes") String account,

@@ -52,7 +52,15 @@ class MachinesConfiguration {
     String installation = store.installationId().block(Duration.ofSeconds(30));
     return switch (p.backend()) {
       case DOCKER -> docker(docker.host(), p.docker(), installation);
-      case KUBERNETES -> kubernetes(p, installation, client.getObject());
+      case KUBERNETES ->
+          kubernetes(
+              p,
+              installation,
+              client.getObject(),
+              store
+                  .installationSecret("session-agents")
+                  .block(Duration.ofSeconds(30))
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     };
   }
 
@@ -89,7 +97,7 @@ class MachinesConfiguration {
 
   /** Pods in EXECBOX_NAMESPACE of the cluster of KUBECONFIG (or the in-cluster configuration). */
   private static KubernetesBackend kubernetes(
-      ExecboxProperties p, String installation, KubernetesClient client) {
+      ExecboxProperties p, String installation, KubernetesClient client, byte[] agentKey) {
     ExecboxProperties.Kubernetes k = p.kubernetes();
     KubernetesBackend b =
         new KubernetesBackend(
@@ -100,8 +108,10 @@ class MachinesConfiguration {
                 installation,
                 k.stdioGate(),
                 k.cpuRequestPercent(),
-                k.runAsUser()),
-            p.stopGrace());
+                k.runAsUser(),
+                k.agent()),
+            p.stopGrace(),
+            agentKey);
     try {
       b.ping();
       b.start();

@@ -327,6 +327,14 @@ public final class Client {
       }
     }
 
+    synchronized int stdoutSize() {
+      return stdout.size();
+    }
+
+    synchronized byte[] stdoutBytes() {
+      return stdout.toByteArray();
+    }
+
     synchronized String out() {
       return stdout.toString(java.nio.charset.StandardCharsets.UTF_8);
     }

@@ -60,10 +60,29 @@ public final class AttachForwarder implements AutoCloseable {
             http, () -> WebsocketClientSpec.builder().maxFramePayloadLength(maxMessageBytes));
   }
 
-  /** Whether this is an attach forwarded here by another replica (its token was checked). */
-  record Caller(boolean forwarded) {
+  /**
+   * On a forwarded attach: the output offset to start from, for a client that was sent everything
+   * before it by a holder that went away. Internal to an installation, like the token.
+   */
+  static final String RESUME_AT = "X-Execbox-Resume-At";
+
+  /**
+   * Whether this is an attach forwarded here by another replica (its token was checked), and the
+   * offset its output starts at.
+   */
+  record Caller(boolean forwarded, long resumeAt) {
     static Caller of(HttpHeaders headers) {
-      return new Caller(headers.containsKey(ForwardTokens.HEADER));
+      boolean forwarded = headers.containsKey(ForwardTokens.HEADER);
+      long at = 0;
+      String r = headers.getFirst(RESUME_AT);
+      if (forwarded && r != null) {
+        try {
+          at = Math.max(0, Long.parseLong(r));
+        } catch (NumberFormatException e) {
+          at = 0;
+        }
+      }
+      return new Caller(forwarded, at);
     }
   }
 
@@ -83,9 +102,12 @@ public final class AttachForwarder implements AutoCloseable {
    * Connects to the holder's attach WebSocket. Fails with {@link Unreachable} when the handshake
    * does not complete (the holder is gone, or refuses).
    */
-  Mono<Upstream> connect(String holder, String sessionId) {
+  Mono<Upstream> connect(String holder, String sessionId, long resumeAt) {
     HttpHeaders headers = new HttpHeaders();
     headers.set(ForwardTokens.HEADER, tokens.issue(sessionId, clock.instant()));
+    if (resumeAt > 0) {
+      headers.set(RESUME_AT, Long.toString(resumeAt));
+    }
     URI uri = URI.create("ws://" + holder + "/v1/sessions/" + sessionId + "/attach");
     return Mono.create(
         sink -> {

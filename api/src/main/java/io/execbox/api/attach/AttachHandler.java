@@ -63,8 +63,7 @@ public final class AttachHandler implements WebSocketHandler {
             .cache();
     Flux<byte[]> output =
         c.target
-            .flatMapMany(
-                t -> t.upstream() != null ? t.upstream().frames() : JournalFrames.from(t.journal()))
+            .flatMapMany(t -> frames(t, sessionId, caller, c, caller.resumeAt(), 0))
             .onErrorResume(
                 e -> {
                   log.warn("attach {}: {}", sessionId, e.toString());
@@ -86,10 +85,53 @@ public final class AttachHandler implements WebSocketHandler {
             });
   }
 
+  /**
+   * The frames of a target from {@code from} on. A holder that goes away before the stream's end
+   * (an operator restarting) is replaced: the target is resolved again and continues from the first
+   * byte this client has not been sent, so that the client sees one stream, every byte once.
+   */
+  private Flux<byte[]> frames(
+      AttachTarget t,
+      String sessionId,
+      AttachForwarder.Caller caller,
+      Connection c,
+      long from,
+      int handovers) {
+    if (t.upstream() == null) {
+      return JournalFrames.from(t.journal(), from);
+    }
+    OutputPosition at = new OutputPosition(from);
+    return t.upstream()
+        .frames()
+        .doOnNext(at::saw)
+        .onErrorResume(e -> Flux.empty())
+        .concatWith(
+            Flux.defer(
+                () -> {
+                  if (at.ended() || c.isOver() || handovers >= MAX_HANDOVERS) {
+                    return Flux.empty();
+                  }
+                  log.info(
+                      "attach {}: the holder went away after byte {}; resuming",
+                      sessionId,
+                      at.offset());
+                  t.upstream().close();
+                  return targets
+                      .resolve(sessionId, caller, at.offset())
+                      .takeUntilOther(c.gone.asMono())
+                      .doOnNext(c::handedOver)
+                      .flatMapMany(
+                          next -> frames(next, sessionId, caller, c, at.offset(), handovers + 1));
+                }));
+  }
+
+  /** Holders a client's stream may go through before it is ended. */
+  private static final int MAX_HANDOVERS = 5;
+
   /** One client connection's state. */
   private static final class Connection {
     final WebSocketSession ws;
-    Mono<AttachTarget> target;
+    volatile Mono<AttachTarget> target;
 
     /** Emitted when the connection has ended. */
     final Sinks.Empty<Void> gone = Sinks.empty();
@@ -108,6 +150,16 @@ public final class AttachHandler implements WebSocketHandler {
 
     Connection(WebSocketSession ws) {
       this.ws = ws;
+    }
+
+    /** The stream goes on through {@code t}: the client's stdin goes there from now on. */
+    void handedOver(AttachTarget t) {
+      target = Mono.just(t);
+      resolved(t);
+    }
+
+    synchronized boolean isOver() {
+      return over;
     }
 
     synchronized void resolved(AttachTarget t) {

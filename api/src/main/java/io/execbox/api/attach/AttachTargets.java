@@ -41,14 +41,23 @@ final class AttachTargets {
 
   /** Resolves the target, waiting while the session's machine is being made. */
   Mono<AttachTarget> resolve(String sessionId, AttachForwarder.Caller caller) {
-    return Mono.defer(() -> attempt(sessionId, caller))
+    return resolve(sessionId, caller, 0);
+  }
+
+  /**
+   * Resolves the target for a client that was sent the output before {@code resumeAt} already: a
+   * holder it is forwarded to starts there.
+   */
+  Mono<AttachTarget> resolve(String sessionId, AttachForwarder.Caller caller, long resumeAt) {
+    return Mono.defer(() -> attempt(sessionId, caller, resumeAt))
         .repeatWhenEmpty(
             repeats -> repeats.concatMap(n -> Mono.delay(RETRY)).take(Duration.ofMinutes(6)))
         .switchIfEmpty(
             Mono.error(new IllegalStateException("the session's machine did not appear in time")));
   }
 
-  private Mono<AttachTarget> attempt(String sessionId, AttachForwarder.Caller caller) {
+  private Mono<AttachTarget> attempt(
+      String sessionId, AttachForwarder.Caller caller, long resumeAt) {
     var held = hub.find(sessionId);
     if (held.isPresent()) {
       log.debug("attach {}: the stream held here", sessionId);
@@ -69,7 +78,7 @@ final class AttachTargets {
               if (forwarder.forwards(row.ioHolder(), caller)) {
                 log.debug("attach {}: forwarded to {}", sessionId, row.ioHolder());
                 return forwarder
-                    .connect(row.ioHolder(), sessionId)
+                    .connect(row.ioHolder(), sessionId, resumeAt)
                     .map(AttachTarget::remote)
                     .onErrorResume(
                         AttachForwarder.Unreachable.class,

@@ -19,7 +19,16 @@ public final class JournalFrames {
 
   /** Frames of {@code journal} from its offset 0, read as the subscriber asks for them. */
   public static Flux<byte[]> from(OutputJournal journal) {
-    return Flux.create(sink -> new Reader(journal, sink).start(), FluxSink.OverflowStrategy.BUFFER);
+    return from(journal, 0);
+  }
+
+  /**
+   * Frames of {@code journal} from {@code offset} on: for a client that was sent everything before
+   * it by a process that went away.
+   */
+  public static Flux<byte[]> from(OutputJournal journal, long offset) {
+    return Flux.create(
+        sink -> new Reader(journal, sink, offset).start(), FluxSink.OverflowStrategy.BUFFER);
   }
 
   private static final class Reader {
@@ -29,9 +38,10 @@ public final class JournalFrames {
     private long cursor;
     private volatile boolean done;
 
-    Reader(OutputJournal journal, FluxSink<byte[]> sink) {
+    Reader(OutputJournal journal, FluxSink<byte[]> sink, long cursor) {
       this.journal = journal;
       this.sink = sink;
+      this.cursor = cursor;
     }
 
     void start() {

@@ -109,6 +109,26 @@ public final class OutputJournal {
     signal();
   }
 
+  /**
+   * Records that {@code bytes} of output were lost before they reached the journal. Its offsets go
+   * on after them, and since retained bytes must be contiguous, what was retained goes too: every
+   * reader that has not read past this point is told how many bytes it missed.
+   */
+  public void skip(long bytes) {
+    if (bytes <= 0) {
+      return;
+    }
+    synchronized (this) {
+      if (isFinished()) {
+        return;
+      }
+      chunks.clear();
+      end += bytes;
+      start = end;
+    }
+    signal();
+  }
+
   /** The command exited; readers get {@link Exited} after the last byte. */
   public void complete(int code) {
     synchronized (this) {

@@ -100,6 +100,11 @@ public final class SessionStream implements OutputSink {
   }
 
   @Override
+  public void onSkipped(long bytes) {
+    journal.skip(bytes);
+  }
+
+  @Override
   public void onEnd(Throwable error) {
     ended = true;
     if (channel.get() != null) {

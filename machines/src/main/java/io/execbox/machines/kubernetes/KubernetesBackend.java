@@ -15,6 +15,7 @@ import io.execbox.machines.MachineSpec;
 import io.execbox.machines.MachineSummary;
 import io.execbox.machines.Observation;
 import io.execbox.machines.OutputSink;
+import io.execbox.machines.agent.AgentChannel;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -47,6 +48,9 @@ public final class KubernetesBackend implements MachineBackend, MachineIo, AutoC
   /** How long the kubelet may take to report an exit in the Pod's status, at most. */
   private static final Duration STATUS_LAG = Duration.ofSeconds(30);
 
+  private static final int SIGTERM = 15;
+  private static final int SIGKILL = 9;
+
   private final KubernetesClient client;
   private final PodOptions options;
   private final Duration stopGrace;
@@ -57,12 +61,23 @@ public final class KubernetesBackend implements MachineBackend, MachineIo, AutoC
   /** Network modes whose shared NetworkPolicy exists. */
   private final Set<NetworkMode> policies = ConcurrentHashMap.newKeySet();
 
-  public KubernetesBackend(KubernetesClient client, PodOptions options, Duration stopGrace) {
+  /** How long after a kill through the agent its exit may take before the Pod is deleted. */
+  private static final Duration AGENT_KILL_WAIT = Duration.ofSeconds(5);
+
+  private final PodAgents agents;
+
+  /**
+   * @param agentKey the installation's key from which each session's agent secret is derived; every
+   *     replica of an installation must be given the same
+   */
+  public KubernetesBackend(
+      KubernetesClient client, PodOptions options, Duration stopGrace, byte[] agentKey) {
     this.client = client;
     this.options = options;
     this.stopGrace = stopGrace;
     this.watch = new PodWatch(client, options, sessions);
-    this.io = new PodIo(watch, sessions);
+    this.agents = new PodAgents(client, options.namespace(), agentKey);
+    this.io = new PodIo(watch, sessions, agents);
   }
 
   /** Starts watching the session Pods; blocks until the first list has arrived. */
@@ -108,6 +123,11 @@ public final class KubernetesBackend implements MachineBackend, MachineIo, AutoC
       return PodObservations.ref(existing);
     }
     DesiredObjects desired = PodSpecs.objects(spec, options, Instant.now());
+    Pod pod = desired.pod();
+    if (options.agentFor(spec.spec())) {
+      agents.ensureBinary();
+      pod = agents.withAgent(pod, spec.sessionId(), spec.spec().getCommand());
+    }
     createQuietly(desired.files());
     NetworkMode mode = spec.spec().networkOrDefault();
     if (!policies.contains(mode)) {
@@ -116,9 +136,9 @@ public final class KubernetesBackend implements MachineBackend, MachineIo, AutoC
       policies.add(mode);
     }
     createQuietly(desired.service());
-    String name = desired.pod().getMetadata().getName();
+    String name = pod.getMetadata().getName();
     try {
-      Pod created = client.resource(desired.pod()).create();
+      Pod created = client.resource(pod).create();
       watch.wrote(created);
       log.debug("session {}: pod {} created", spec.sessionId(), name);
       return PodObservations.ref(created);
@@ -176,7 +196,12 @@ public final class KubernetesBackend implements MachineBackend, MachineIo, AutoC
 
   @Override
   public void stop(MachineRef ref) {
-    // the kubelet sends SIGTERM, then SIGKILL after the grace period
+    AgentChannel agent = io.agent(ref.sessionId());
+    if (agent != null && agent.signal(SIGTERM)) {
+      // the agent passes it to the command and reports its exit after its last output
+      return;
+    }
+    // the kubelet sends SIGTERM (which an agent passes on), then SIGKILL after the grace period
     delete(ref.name(), Math.max(1, stopGrace.toSeconds()));
   }
 
@@ -187,6 +212,16 @@ public final class KubernetesBackend implements MachineBackend, MachineIo, AutoC
     if (exited != null && exited.isAfter(Instant.now().minus(STATUS_LAG))) {
       // it has exited already and its code is on its way in the Pod's status: removing the Pod
       // now would lose it
+      return;
+    }
+    AgentChannel agent = io.agent(ref.sessionId());
+    Instant sent = s.agentKilled.get();
+    if (agent != null
+        && (sent == null || sent.isAfter(Instant.now().minus(AGENT_KILL_WAIT)))
+        && agent.signal(SIGKILL)) {
+      // the exit comes from the agent after the command's last output; only if it does not come
+      // does a later kill remove the Pod
+      s.agentKilled.compareAndSet(null, Instant.now());
       return;
     }
     s.killed.compareAndSet(null, Instant.now());
@@ -207,7 +242,7 @@ public final class KubernetesBackend implements MachineBackend, MachineIo, AutoC
 
   @Override
   public void destroy(String sessionId) {
-    for (PodChannel c : sessions.of(sessionId).destroy()) {
+    for (var c : sessions.of(sessionId).destroy()) {
       if (c != null) {
         c.close();
       }
@@ -226,6 +261,12 @@ public final class KubernetesBackend implements MachineBackend, MachineIo, AutoC
         throw failure("delete the objects of session " + sessionId, e);
       }
     }
+  }
+
+  @Override
+  public boolean resumable(MachineRef ref) {
+    Pod pod = watch.current(ref.sessionId());
+    return pod != null && PodAgents.hasAgent(pod);
   }
 
   @Override

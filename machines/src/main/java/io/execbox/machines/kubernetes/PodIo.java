@@ -13,6 +13,7 @@ import io.execbox.machines.MachineState;
 import io.execbox.machines.Observation;
 import io.execbox.machines.OutputSink;
 import io.execbox.machines.StreamKind;
+import io.execbox.machines.agent.AgentChannel;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ContainerResource;
@@ -21,6 +22,7 @@ import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -48,17 +50,22 @@ final class PodIo implements MachineIo, AutoCloseable {
   /** What the stdio gate waits for before it runs the command. */
   static final byte[] GATE_LINE = {'\n'};
 
+  /** How long a lost agent is dialled again while its Pod runs. */
+  private static final Duration AGENT_RECONNECT = Duration.ofMinutes(6);
+
   private final PodWatch watch;
   private final PodSessions sessions;
+  private final PodAgents agents;
   private final ExecutorService io =
       Executors.newCachedThreadPool(DaemonThreads.numbered("execbox-k8s-io"));
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("execbox-k8s-timer"));
   private volatile Duration linger = LINGER;
 
-  PodIo(PodWatch watch, PodSessions sessions) {
+  PodIo(PodWatch watch, PodSessions sessions, PodAgents agents) {
     this.watch = watch;
     this.sessions = sessions;
+    this.agents = agents;
   }
 
   @Override
@@ -66,6 +73,9 @@ final class PodIo implements MachineIo, AutoCloseable {
     Pod pod = watch.current(ref.sessionId());
     if (pod == null) {
       throw gone(ref);
+    }
+    if (PodAgents.hasAgent(pod)) {
+      return attachAgent(ref, pod, sink);
     }
     if (!gated(pod)) {
       return followLog(ref, sink, true);
@@ -118,7 +128,59 @@ final class PodIo implements MachineIo, AutoCloseable {
 
   @Override
   public IoChannel replay(MachineRef ref, OutputSink sink) {
+    Pod pod = watch.current(ref.sessionId());
+    if (pod != null && PodAgents.hasAgent(pod)) {
+      // the agent kept the output (as much as its --retain holds): resume from its first byte
+      return attachAgent(ref, pod, sink);
+    }
     return followLog(ref, sink, false);
+  }
+
+  /**
+   * Connects to the session's agent through a port-forward: output from the first byte the agent
+   * still keeps, stdin with its window, and the exit code right after the last output.
+   */
+  private AgentChannel attachAgent(MachineRef ref, Pod pod, OutputSink sink) {
+    String id = ref.sessionId();
+    PodSession s = sessions.of(id);
+    AgentChannel channel =
+        new AgentChannel(
+            id,
+            agents.dialer(ref.name(), PodAgents.portOf(pod)),
+            agents.secret(id).getBytes(StandardCharsets.US_ASCII),
+            sink,
+            io,
+            timers,
+            () -> runs(id),
+            code -> {
+              s.exitSeen.compareAndSet(null, Instant.now());
+              s.agentExit.compareAndSet(null, code);
+              watch.signalChange(id);
+            },
+            AGENT_RECONNECT);
+    s.hold(channel);
+    try {
+      return channel.connect(ATTACH_TIMEOUT);
+    } catch (IOException e) {
+      s.forget(channel);
+      throw new MachineException(Kind.RUNTIME, e.getMessage(), e);
+    }
+  }
+
+  /** Whether the session's Pod is there and its container not ended, as the kubelet says. */
+  private boolean runs(String sessionId) {
+    Pod pod = watch.current(sessionId);
+    if (pod == null) {
+      return false;
+    }
+    MachineState st = PodObservations.observe(pod).state();
+    return st != MachineState.EXITED && st != MachineState.BROKEN;
+  }
+
+  /** The agent channel this process holds to a session's Pod, or null. */
+  AgentChannel agent(String sessionId) {
+    PodSession s = sessions.find(sessionId);
+    return s == null ? null : s.agent();
   }
 
   private IoChannel followLog(MachineRef ref, OutputSink sink, boolean withStdin) {
@@ -265,7 +327,7 @@ final class PodIo implements MachineIo, AutoCloseable {
   @Override
   public void close() {
     for (PodSession s : sessions.all()) {
-      for (PodChannel c : s.channels()) {
+      for (var c : s.channels()) {
         if (c != null) {
           c.close();
         }

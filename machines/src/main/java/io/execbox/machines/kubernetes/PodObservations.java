@@ -85,7 +85,7 @@ final class PodObservations {
         return of(MachineState.BROKEN, ref, reason(terminated.getReason(), message), null, ports);
       }
       // the kubelet's times have whole seconds: never report an end before the recorded start
-      Instant released = time(annotation(pod, PodSpecs.STARTED_ANNOTATION));
+      Instant released = commandStart(pod, time(terminated.getStartedAt()));
       Instant started = released != null ? released : time(terminated.getStartedAt());
       Instant finished = time(terminated.getFinishedAt());
       if (finished != null && started != null && finished.isBefore(started)) {
@@ -136,10 +136,21 @@ final class PodObservations {
         return of(MachineState.CREATED, ref, null, null, ports);
       }
       Instant at = time(cs.getState().getRunning().getStartedAt());
-      Instant released = time(started);
+      Instant released = commandStart(pod, at);
       return of(MachineState.RUNNING, ref, null, released != null ? released : at, ports);
     }
     return of(MachineState.STARTING, ref, null, null, ports);
+  }
+
+  /**
+   * When the command started: behind the gate, when it was released; behind the agent, with the
+   * container (the agent starts it at once and keeps its output), at the kubelet's whole second.
+   */
+  private static Instant commandStart(Pod pod, Instant containerStarted) {
+    if (PodAgents.hasAgent(pod) && containerStarted != null) {
+      return containerStarted;
+    }
+    return time(annotation(pod, PodSpecs.STARTED_ANNOTATION));
   }
 
   private static Observation of(

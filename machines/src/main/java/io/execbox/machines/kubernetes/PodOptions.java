@@ -14,6 +14,9 @@ package io.execbox.machines.kubernetes;
  *     so the scheduler may pack them (memory is requested in full: it cannot be taken back)
  * @param runAsUser when set, every session runs as this user id and group (never root:
  *     runAsNonRoot), whatever user its image names; null: the image's own user
+ * @param agent run the in-machine agent as each Pod's PID 1 in front of the session's command
+ *     (docs/AGENT.md), which needs nothing from the image; an image's default command (no command
+ *     given) still runs without it, as its entrypoint is not known here
  */
 public record PodOptions(
     String namespace,
@@ -21,7 +24,8 @@ public record PodOptions(
     String installation,
     boolean stdioGate,
     int cpuRequestPercent,
-    Long runAsUser) {
+    Long runAsUser,
+    boolean agent) {
   /** Default of {@link #cpuRequestPercent}. */
   public static final int DEFAULT_CPU_REQUEST_PERCENT = 10;
 
@@ -41,7 +45,22 @@ public record PodOptions(
     }
   }
 
+  public PodOptions(
+      String namespace,
+      String imagePullPolicy,
+      String installation,
+      boolean stdioGate,
+      int cpuRequestPercent,
+      Long runAsUser) {
+    this(namespace, imagePullPolicy, installation, stdioGate, cpuRequestPercent, runAsUser, true);
+  }
+
   public PodOptions(String namespace, String imagePullPolicy, String installation) {
-    this(namespace, imagePullPolicy, installation, true, DEFAULT_CPU_REQUEST_PERCENT, null);
+    this(namespace, imagePullPolicy, installation, true, DEFAULT_CPU_REQUEST_PERCENT, null, true);
+  }
+
+  /** Whether a session's Pod runs its command behind the agent: when it names its command. */
+  public boolean agentFor(io.execbox.crds.SessionSpec spec) {
+    return agent && spec.getCommand() != null && !spec.getCommand().isEmpty();
   }
 }

@@ -1,7 +1,9 @@
 package io.execbox.machines.kubernetes;
 
+import io.execbox.machines.IoChannel;
 import io.execbox.machines.MachineState;
 import io.execbox.machines.Observation;
+import io.execbox.machines.agent.AgentChannel;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,6 +24,15 @@ final class PodSession {
    */
   final AtomicReference<Instant> exitSeen = new AtomicReference<>();
 
+  /**
+   * The exit code its agent reported, after the command's last output: known before the kubelet
+   * reports the container's end (which waits for the agent to be acknowledged and exit).
+   */
+  final AtomicReference<Integer> agentExit = new AtomicReference<>();
+
+  /** When this process first asked its agent to kill the command. */
+  final AtomicReference<Instant> agentKilled = new AtomicReference<>();
+
   /** When this process killed it, the first time. */
   final AtomicReference<Instant> killed = new AtomicReference<>();
 
@@ -36,6 +47,7 @@ final class PodSession {
 
   private AttachChannel attach;
   private LogChannel follow;
+  private AgentChannel agent;
 
   synchronized boolean destroyed() {
     return destroyed;
@@ -45,15 +57,18 @@ final class PodSession {
    * Marks its objects removed and forgets what was seen of them; returns the channels that were
    * reading it, for the caller to close.
    */
-  synchronized PodChannel[] destroy() {
+  synchronized IoChannel[] destroy() {
     destroyed = true;
     ended.set(null);
     exitSeen.set(null);
     killed.set(null);
+    agentExit.set(null);
+    agentKilled.set(null);
     ownWrite = null;
-    PodChannel[] open = {attach, follow};
+    IoChannel[] open = {attach, follow, agent};
     attach = null;
     follow = null;
+    agent = null;
     return open;
   }
 
@@ -80,6 +95,14 @@ final class PodSession {
     return follow;
   }
 
+  synchronized AgentChannel agent() {
+    return agent;
+  }
+
+  synchronized void hold(AgentChannel channel) {
+    agent = channel;
+  }
+
   synchronized void hold(AttachChannel channel) {
     attach = channel;
   }
@@ -89,18 +112,21 @@ final class PodSession {
   }
 
   /** Drops {@code channel} if it is still the one held. */
-  synchronized void forget(PodChannel channel) {
+  synchronized void forget(IoChannel channel) {
     if (attach == channel) {
       attach = null;
     }
     if (follow == channel) {
       follow = null;
     }
+    if (agent == channel) {
+      agent = null;
+    }
   }
 
   /** The channels reading its Pod now. */
-  synchronized PodChannel[] channels() {
-    return new PodChannel[] {attach, follow};
+  synchronized IoChannel[] channels() {
+    return new IoChannel[] {attach, follow, agent};
   }
 
   /**
@@ -109,6 +135,10 @@ final class PodSession {
    * kept for a while.
    */
   synchronized boolean idle() {
-    return attach == null && follow == null && lastState == null && ownWrite == null;
+    return attach == null
+        && follow == null
+        && agent == null
+        && lastState == null
+        && ownWrite == null;
   }
 }

@@ -105,6 +105,22 @@ public final class PodSpecs {
     return (ms + 999) / 1000 + DEADLINE_MARGIN.toSeconds();
   }
 
+  /**
+   * {@code s} as Kubernetes passes it on unchanged: the kubelet expands {@code $(NAME)} in a
+   * container's command, args and env values, and turns {@code $$} into {@code $}; other runtimes
+   * expand nothing, so every {@code $} is doubled.
+   */
+  static String literal(String s) {
+    return s == null ? null : s.replace("$", "$$");
+  }
+
+  /** Each of {@code argv}, as {@link #literal(String)}. */
+  static List<String> literal(List<String> argv) {
+    List<String> out = new ArrayList<>(argv.size());
+    argv.forEach(a -> out.add(literal(a)));
+    return out;
+  }
+
   /** The name of the Secret holding a session's files. */
   public static String filesSecretName(String sessionId) {
     return name(sessionId) + "-files";
@@ -161,10 +177,10 @@ public final class PodSpecs {
             .endSecurityContext();
     if (gated(spec, o)) {
       List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", GATE, "execbox-gate"));
-      command.addAll(spec.getCommand());
+      command.addAll(literal(spec.getCommand()));
       c.withCommand(command);
     } else if (spec.getCommand() != null) {
-      c.withCommand(spec.getCommand());
+      c.withCommand(literal(spec.getCommand()));
     }
     if (spec.getPorts() != null) {
       for (var port : spec.getPorts()) {
@@ -179,7 +195,7 @@ public final class PodSpecs {
     }
     if (spec.getEnv() != null) {
       List<EnvVar> env = new ArrayList<>();
-      new TreeMap<>(spec.getEnv()).forEach((k, v) -> env.add(new EnvVar(k, v, null)));
+      new TreeMap<>(spec.getEnv()).forEach((k, v) -> env.add(new EnvVar(k, literal(v), null)));
       c.withEnv(env);
     }
     List<FileSpec> files = spec.getFiles() == null ? List.of() : spec.getFiles();
@@ -237,10 +253,11 @@ public final class PodSpecs {
 
   /**
    * Whether the session's Pod runs its command behind the stdio gate: only when it names its
-   * command (an image's default command is not known here) and the gate is enabled.
+   * command (an image's default command is not known here), the gate is enabled and the agent is
+   * not (which keeps the output from the first byte by itself).
    */
   public static boolean gated(SessionSpec spec, PodOptions o) {
-    return o.stdioGate() && spec.getCommand() != null && !spec.getCommand().isEmpty();
+    return o.stdioGate() && !o.agent() && spec.getCommand() != null && !spec.getCommand().isEmpty();
   }
 
   /** The Service of an {@code exposed} session's ports; null for the other modes or no ports. */

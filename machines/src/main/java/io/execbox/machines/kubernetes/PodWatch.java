@@ -2,6 +2,7 @@ package io.execbox.machines.kubernetes;
 
 import static io.execbox.machines.kubernetes.ApiFailures.failure;
 
+import io.execbox.crds.ExitCodes;
 import io.execbox.crds.Labels;
 import io.execbox.machines.ChangeListeners;
 import io.execbox.machines.MachineState;
@@ -111,6 +112,25 @@ final class PodWatch implements AutoCloseable {
       return killed == null ? Observation.absent() : killedObservation(null, killed);
     }
     Observation obs = exitSeen(PodObservations.observe(pod), s == null ? null : s.exitSeen.get());
+    Integer agentExit = s == null ? null : s.agentExit.get();
+    if (agentExit != null
+        && obs.state() != MachineState.EXITED
+        && obs.state() != MachineState.BROKEN
+        && (agentExit != ExitCodes.KILLED || s.agentKilled.get() != null || killed != null)) {
+      // (a SIGKILL nobody here sent may be the kernel's OOM killer: the kubelet's word on the
+      // container, moments later, says so, where the agent's exit code cannot)
+      // the agent said so after the last output; the kubelet says it once the agent has exited
+      Instant at = s.exitSeen.get();
+      return new Observation(
+          MachineState.EXITED,
+          obs.ref(),
+          agentExit,
+          false,
+          null,
+          obs.startedAt() == null ? at : obs.startedAt(),
+          at,
+          obs.ports());
+    }
     if (killed != null
         && obs.state() != MachineState.EXITED
         && obs.state() != MachineState.BROKEN) {
@@ -241,9 +261,9 @@ final class PodWatch implements AutoCloseable {
         s.ended.compareAndSet(null, obs);
       }
       if (deleted || ended) {
-        for (PodChannel c : s.channels()) {
-          if (c != null) {
-            c.containerTerminated();
+        for (var c : s.channels()) {
+          if (c instanceof PodChannel pc) {
+            pc.containerTerminated();
           }
         }
       }

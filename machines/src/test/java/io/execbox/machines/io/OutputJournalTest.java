@@ -42,6 +42,21 @@ class OutputJournalTest {
   }
 
   @Test
+  void bytesTheMachineCouldNoLongerGiveAreCountedAsDroppedAndTheOffsetsGoOnAfterThem() {
+    OutputJournal j = new OutputJournal(100);
+    j.append(StreamKind.STDOUT, b("abc"));
+    j.skip(10);
+    j.append(StreamKind.STDERR, b("de"));
+    // a reader at the start is told of everything before the first byte it can still get
+    assertThat(j.read(0, 100)).isEqualTo(new OutputJournal.Dropped(13, 13));
+    var d = (OutputJournal.Data) j.read(13, 100);
+    assertThat(new String(d.chunks().get(0).data())).isEqualTo("de");
+    assertThat(d.chunks().get(0).kind()).isEqualTo(StreamKind.STDERR);
+    assertThat(d.next()).isEqualTo(15);
+    assertThat(j.dropped()).isEqualTo(13);
+  }
+
+  @Test
   void dropsTheOldestBytesBeyondRetentionAndCountsThem() {
     OutputJournal j = new OutputJournal(5);
     j.append(StreamKind.STDOUT, b("0123"));

@@ -25,6 +25,10 @@ class PodSpecsTest {
   static final MachineOwner OWNER =
       new MachineOwner("execbox.io/v1alpha1", "Session", "sess-0123456789abcdef01234567", "uid-1");
   static final PodOptions OPTIONS = new PodOptions("sandbox", null, "inst_1");
+
+  /** Without the agent: the stdio gate. */
+  static final PodOptions GATE = new PodOptions("sandbox", null, "inst_1", true, 10, null, false);
+
   static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
 
   /** A session of kubernetes mode: its Session resource owns its objects. */
@@ -68,7 +72,7 @@ class PodSpecsTest {
 
   @Test
   void containerIsHardenedAndAttachable() {
-    Container c = PodSpecs.pod(machine(spec()), OPTIONS, 30).getSpec().getContainers().get(0);
+    Container c = PodSpecs.pod(machine(spec()), GATE, 30).getSpec().getContainers().get(0);
     assertThat(c.getStdin()).isTrue();
     assertThat(c.getStdinOnce()).isTrue();
     assertThat(c.getTty()).isFalse();
@@ -100,7 +104,7 @@ class PodSpecsTest {
 
   @Test
   void gateIsMarkedAndCanBeTurnedOff() {
-    Pod gated = PodSpecs.pod(machine(spec()), OPTIONS, 30);
+    Pod gated = PodSpecs.pod(machine(spec()), GATE, 30);
     assertThat(gated.getMetadata().getLabels()).containsEntry(PodSpecs.GATED_LABEL, "true");
     Pod plain =
         PodSpecs.pod(
@@ -210,5 +214,49 @@ class PodSpecsTest {
     assertThat(plain.pod().getSpec().getActiveDeadlineSeconds())
         .as("a session past its deadline: the margin only")
         .isEqualTo(5L);
+  }
+
+  @Test
+  void dollarsInTheCommandAndEnvReachTheProcessAsWritten() {
+    // the kubelet would expand $(NAME) and turn $$ into $; other runtimes pass both on as they are
+    SessionSpec s = spec();
+    s.setCommand(java.util.List.of("sh", "-c", "echo $$ $(HOME) $1"));
+    s.setEnv(java.util.Map.of("V", "a$(B)$$c"));
+    var c = PodSpecs.pod(unowned(s), OPTIONS, 30).getSpec().getContainers().get(0);
+    assertThat(String.join(" ", c.getCommand())).endsWith("echo $$$$ $$(HOME) $$1");
+    assertThat(c.getEnv().get(0).getValue()).isEqualTo("a$$(B)$$$$c");
+  }
+
+  @Test
+  void theAgentIsPid1InFrontOfTheCommandFromItsConfigMapWithItsSecret() {
+    PodAgents agents = new PodAgents(null, "sandbox", "k".getBytes());
+    Pod pod = PodSpecs.pod(machine(spec()), OPTIONS, 30);
+    assertThat(pod.getMetadata().getLabels()).doesNotContainKey(PodSpecs.GATED_LABEL);
+    Pod p = agents.withAgent(pod, "sess_0123456789abcdef01234567", List.of("sh", "-c", "echo $$"));
+    Container c = p.getSpec().getContainers().get(0);
+    assertThat(c.getCommand())
+        .containsExactly(
+            PodAgents.BINARY, "--listen", "127.0.0.1:7070", "--", "sh", "-c", "echo $$$$");
+    assertThat(c.getStdin()).isFalse();
+    assertThat(c.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo(PodAgents.SECRET_ENV);
+              assertThat(e.getValue())
+                  .hasSize(64)
+                  .isEqualTo(agents.secret("sess_0123456789abcdef01234567"));
+            });
+    assertThat(agents.secret("sess_0123456789abcdef01234567"))
+        .isNotEqualTo(agents.secret("sess_0123456789abcdef01234568"));
+    assertThat(c.getVolumeMounts())
+        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo(PodAgents.DIR));
+    assertThat(p.getSpec().getVolumes())
+        .anySatisfy(
+            v -> {
+              assertThat(v.getConfigMap().getName()).isEqualTo(PodAgents.configMapName());
+              assertThat(v.getConfigMap().getDefaultMode()).isEqualTo(0555);
+            });
+    assertThat(p.getMetadata().getLabels()).containsEntry(io.execbox.crds.Labels.AGENT, "true");
+    assertThat(PodAgents.portOf(p)).isEqualTo(7070);
   }
 }

@@ -192,9 +192,32 @@ public final class SessionStep {
     } else if (action instanceof Action.Done) {
       return archiver.finish(row, now);
     } else if (action instanceof Action.Wait w) {
-      return sampleCpu(obs, SessionPatch.create().reconcileAt(w.until()));
+      return takeOver(row, obs, SessionPatch.create().reconcileAt(w.until()))
+          .flatMap(p -> sampleCpu(obs, p));
     }
     return Mono.error(new IllegalStateException("unknown action " + action));
+  }
+
+  /**
+   * A running session whose stdio no process here holds (this operator restarted) is taken over at
+   * once where the backend loses nothing by it: its agent kept the output, and waits for a reader.
+   */
+  private Mono<SessionPatch> takeOver(SessionRow row, Observation obs, SessionPatch p) {
+    MachineRef ref = obs.ref();
+    if (obs.state() != MachineState.RUNNING
+        || ref == null
+        || hub.find(row.id()).isPresent()
+        || !backend.resumable(ref)) {
+      return Mono.just(p);
+    }
+    return Blocking.call(() -> hub.replay(ref))
+        .map(s -> started(p))
+        .onErrorResume(
+            MachineException.class,
+            e -> {
+              log.info("session {}: cannot take its stdio over yet: {}", row.id(), e.getMessage());
+              return Mono.just(p);
+            });
   }
 
   /** Where the api replicas find this session's stdio: the stream this process holds. */

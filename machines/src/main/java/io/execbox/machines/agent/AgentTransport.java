@@ -1,0 +1,56 @@
+package io.execbox.machines.agent;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+
+/**
+ * One byte stream to a session's agent: a port-forward through the Kubernetes apiserver, or a TCP
+ * connection to the machine's private address. Closing it ends both directions.
+ */
+public interface AgentTransport extends Closeable {
+  /** What the agent sends. */
+  InputStream input();
+
+  /** What goes to the agent. */
+  OutputStream output();
+
+  /** Opens a transport to one session's agent; each call is a new connection. */
+  @FunctionalInterface
+  interface Dialer {
+    AgentTransport dial() throws IOException;
+  }
+
+  /** A plain TCP connection (Fly's private network, a local agent in tests). */
+  static AgentTransport tcp(InetSocketAddress address, int connectTimeoutMs) throws IOException {
+    Socket s = new Socket();
+    try {
+      s.setTcpNoDelay(true);
+      s.connect(address, connectTimeoutMs);
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      return new AgentTransport() {
+        @Override
+        public InputStream input() {
+          return in;
+        }
+
+        @Override
+        public OutputStream output() {
+          return out;
+        }
+
+        @Override
+        public void close() throws IOException {
+          s.close();
+        }
+      };
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
+  }
+}
