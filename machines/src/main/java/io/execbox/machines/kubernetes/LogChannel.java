@@ -1,5 +1,6 @@
 package io.execbox.machines.kubernetes;
 
+import io.execbox.machines.MachineException;
 import io.execbox.machines.MachineRef;
 import io.execbox.machines.OutputSink;
 import io.execbox.machines.StreamKind;
@@ -36,6 +37,12 @@ final class LogChannel extends PodChannel {
     this.stdin = w;
   }
 
+  /**
+   * The follow ended. The kubelet ends a follow once the container has exited and the file has no
+   * more, which can be before the runtime has written the last of the output into it: so once the
+   * exit is known the log is read again, and what the follow missed is delivered from it, after
+   * checking that it begins with what the follow delivered.
+   */
   private void finish(Throwable error) {
     if (dropped) {
       return;
@@ -45,11 +52,37 @@ final class LogChannel extends PodChannel {
       return;
     }
     try {
+      seal();
       io.awaitExit(ref, io.exitWait());
-      end(null);
+      byte[] logged;
+      try {
+        logged = io.readLog(ref);
+      } catch (MachineException e) {
+        end(null); // the Pod was deleted: its output ends at the deletion
+        return;
+      }
+      deliverRest(logged, "followed");
     } catch (RuntimeException e) {
       end(e);
     }
+  }
+
+  /** Delivers what {@code logged} has beyond what was delivered, or ends with an error. */
+  private void deliverRest(byte[] logged, String how) {
+    byte[] tail = tally.tail(logged);
+    if (tail == null) {
+      endIncomplete(
+          "the Pod's log does not begin with the "
+              + tally.count()
+              + " bytes "
+              + how
+              + " (rotated?), so nothing shows that they were all");
+      return;
+    }
+    if (tail.length > 0) {
+      sink.onOutput(StreamKind.STDOUT, tail);
+    }
+    end(null);
   }
 
   @Override
@@ -64,15 +97,7 @@ final class LogChannel extends PodChannel {
   void afterCut() {
     try {
       io.awaitExit(ref, io.exitWait());
-      byte[] tail = tally.tail(io.readLog(ref));
-      if (tail == null) {
-        end(new IOException("the log no longer begins with the output already delivered"));
-        return;
-      }
-      if (tail.length > 0) {
-        sink.onOutput(StreamKind.STDOUT, tail);
-      }
-      end(null);
+      deliverRest(io.readLog(ref), "delivered before the cut");
     } catch (RuntimeException e) {
       end(e);
     }
