@@ -158,32 +158,31 @@ final class AttachChannel extends PodChannel implements ExecListener {
       seal();
       io.awaitExit(ref, io.exitWait());
       boolean sawTheEnd = !stdinClosed && broken == null && !cut;
-      byte[] logged;
+      byte[] tail;
+      String unread;
       try {
-        logged = io.readLog(ref);
+        tail = tally.tail(io.readLog(ref));
+        unread = "the Pod's log does not begin with the " + tally.count() + " bytes attached";
       } catch (MachineException e) {
-        if (sawTheEnd) {
-          // the Pod was deleted (a stop or a kill, or someone else's delete), and the output ends
-          // at the deletion: what the attach saw is all there is
+        tail = null;
+        unread = "the Pod's log cannot be read: " + e.getMessage();
+      }
+      if (tail == null) {
+        if (sawTheEnd && io.deleted(ref)) {
+          // a stop, a kill or someone else's delete: the output ends at the deletion, which takes
+          // the log with it; what the attach saw up to there is all there is
           end(null);
         } else {
+          // rotated (the kubelet's limit counts the log file, some 40 bytes a line more than the
+          // output), truncated or removed (a removed container's "log" is the kubelet's error
+          // message, with status 200): nothing shows that the attach saw all there was
           endIncomplete(
-              "the output written after the attach ended could not be read back from the log: "
-                  + e.getMessage());
+              unread
+                  + (sawTheEnd
+                      ? ", so nothing shows that the attach saw the end"
+                      : ", so the output written after the attach ended could not be read back"
+                          + " from the log"));
         }
-        return;
-      }
-      byte[] tail = tally.tail(logged);
-      if (tail == null) {
-        // rotated (the kubelet's limit counts the log file, some 40 bytes a line more than the
-        // output), truncated or removed (a removed container's "log" is the kubelet's error
-        // message, with status 200): nothing shows that the attach saw all there was
-        endIncomplete(
-            sawTheEnd
-                ? "the Pod's log does not begin with the "
-                    + tally.count()
-                    + " bytes the attach delivered, so nothing shows that the attach saw the end"
-                : "the output written after the attach ended could not be read back from the log");
         return;
       }
       if (tail.length > 0) {

@@ -54,29 +54,33 @@ final class LogChannel extends PodChannel {
     try {
       seal();
       io.awaitExit(ref, io.exitWait());
-      byte[] logged;
-      try {
-        logged = io.readLog(ref);
-      } catch (MachineException e) {
-        end(null); // the Pod was deleted: its output ends at the deletion
-        return;
-      }
-      deliverRest(logged, "followed");
+      deliverRest("followed", true);
     } catch (RuntimeException e) {
       end(e);
     }
   }
 
-  /** Delivers what {@code logged} has beyond what was delivered, or ends with an error. */
-  private void deliverRest(byte[] logged, String how) {
-    byte[] tail = tally.tail(logged);
+  /**
+   * Delivers what the log has beyond what was delivered, or ends with an error; {@code sawTheEnd}:
+   * the follow ended by itself, so a Pod deleted since (a stop, a kill) ends the output where the
+   * deletion cut it.
+   */
+  private void deliverRest(String how, boolean sawTheEnd) {
+    byte[] tail;
+    String unread;
+    try {
+      tail = tally.tail(io.readLog(ref));
+      unread = "the Pod's log does not begin with the " + tally.count() + " bytes " + how;
+    } catch (MachineException e) {
+      tail = null;
+      unread = "the Pod's log cannot be read: " + e.getMessage();
+    }
     if (tail == null) {
-      endIncomplete(
-          "the Pod's log does not begin with the "
-              + tally.count()
-              + " bytes "
-              + how
-              + " (rotated?), so nothing shows that they were all");
+      if (sawTheEnd && io.deleted(ref)) {
+        end(null);
+      } else {
+        endIncomplete(unread + ", so nothing shows that the output is whole");
+      }
       return;
     }
     if (tail.length > 0) {
@@ -97,7 +101,7 @@ final class LogChannel extends PodChannel {
   void afterCut() {
     try {
       io.awaitExit(ref, io.exitWait());
-      deliverRest(io.readLog(ref), "delivered before the cut");
+      deliverRest("delivered before the cut", false);
     } catch (RuntimeException e) {
       end(e);
     }
