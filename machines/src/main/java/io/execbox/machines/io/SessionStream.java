@@ -19,6 +19,9 @@ public final class SessionStream implements OutputSink {
   private volatile Runnable onEnd = () -> {};
   private volatile boolean ended;
 
+  /** Set when this side let go of the machine: the channel's "detached" end is no failure. */
+  private volatile boolean detached;
+
   /**
    * Stdin of every client, written in order once the command runs (before, it would race the
    * runtime's set-up).
@@ -87,6 +90,7 @@ public final class SessionStream implements OutputSink {
 
   /** Drops the connection to the machine. */
   void disconnect() {
+    detached = true;
     markNotStarted("the session's machine is gone");
     IoChannel c = channel.get();
     if (c != null) {
@@ -99,6 +103,11 @@ public final class SessionStream implements OutputSink {
     journal.append(kind, data);
   }
 
+  /**
+   * The output ended. With an error (the connection broke, or the backend cannot show the output
+   * whole), readers are told so after the last byte instead of getting the exit code as if nothing
+   * were missing: the journal ends failed, and the exit code that follows no longer changes that.
+   */
   @Override
   public void onSkipped(long bytes) {
     journal.skip(bytes);
@@ -106,6 +115,9 @@ public final class SessionStream implements OutputSink {
 
   @Override
   public void onEnd(Throwable error) {
+    if (error != null && !detached) {
+      journal.fail(error.getMessage() != null ? error.getMessage() : error.toString());
+    }
     ended = true;
     if (channel.get() != null) {
       onEnd.run();

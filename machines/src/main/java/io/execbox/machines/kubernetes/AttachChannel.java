@@ -21,7 +21,13 @@ import org.slf4j.LoggerFactory;
  * to its exit: stdout and stderr arrive apart, stdin goes in (closing it closes the attach); what
  * the command writes after that, or what the attach missed when it broke, is taken from the Pod's
  * log once the command has exited, on stdout, after checking that the log begins with exactly what
- * the attach delivered.
+ * the attach delivered. When it does not (rotated, or the container removed), nothing shows that
+ * the output is whole, even when the runtime itself ended the attach: the output then ends with an
+ * error saying that it may be incomplete.
+ *
+ * <p>Neither the attach nor the log can show a loss in the runtime itself: containerd before 1.6.22
+ * and 1.7.3 closes a container's output pipe when it handles the exit, before it has read what is
+ * still in it, and the end of the output is then missing from the attach and the log alike.
  */
 final class AttachChannel extends PodChannel implements ExecListener {
   private static final Logger log = LoggerFactory.getLogger(AttachChannel.class);
@@ -149,28 +155,34 @@ final class AttachChannel extends PodChannel implements ExecListener {
 
   private void finish() {
     try {
+      seal();
       io.awaitExit(ref, io.exitWait());
-      byte[] logged;
+      boolean sawTheEnd = !stdinClosed && broken == null && !cut;
+      byte[] tail;
+      String unread;
       try {
-        logged = io.readLog(ref);
+        tail = tally.tail(io.readLog(ref));
+        unread = "the Pod's log does not begin with the " + tally.count() + " bytes attached";
       } catch (MachineException e) {
-        logged = null; // the Pod is gone (killed): what the attach saw is all there is
+        tail = null;
+        unread = "the Pod's log cannot be read: " + e.getMessage();
       }
-      byte[] tail = logged == null ? null : tally.tail(logged);
       if (tail == null) {
-        if (!stdinClosed && broken == null && !cut) {
-          // the attach saw the command to its end; the log was rotated, truncated or removed
-          // (a removed container's "log" is the kubelet's error message, with status 200)
-          log.debug(
-              "session {}: the log does not begin with the {} bytes attached; kept those",
-              ref.sessionId(),
-              tally.count());
+        if (sawTheEnd && io.deleted(ref)) {
+          // a stop, a kill or someone else's delete: the output ends at the deletion, which takes
+          // the log with it; what the attach saw up to there is all there is
           end(null);
-          return;
+        } else {
+          // rotated (the kubelet's limit counts the log file, some 40 bytes a line more than the
+          // output), truncated or removed (a removed container's "log" is the kubelet's error
+          // message, with status 200): nothing shows that the attach saw all there was
+          endIncomplete(
+              unread
+                  + (sawTheEnd
+                      ? ", so nothing shows that the attach saw the end"
+                      : ", so the output written after the attach ended could not be read back"
+                          + " from the log"));
         }
-        end(
-            new IOException(
-                "the output written after the attach ended could not be read back from the log"));
         return;
       }
       if (tail.length > 0) {

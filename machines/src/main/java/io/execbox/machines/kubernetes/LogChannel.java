@@ -1,5 +1,6 @@
 package io.execbox.machines.kubernetes;
 
+import io.execbox.machines.MachineException;
 import io.execbox.machines.MachineRef;
 import io.execbox.machines.OutputSink;
 import io.execbox.machines.StreamKind;
@@ -36,6 +37,12 @@ final class LogChannel extends PodChannel {
     this.stdin = w;
   }
 
+  /**
+   * The follow ended. The kubelet ends a follow once the container has exited and the file has no
+   * more, which can be before the runtime has written the last of the output into it: so once the
+   * exit is known the log is read again, and what the follow missed is delivered from it, after
+   * checking that it begins with what the follow delivered.
+   */
   private void finish(Throwable error) {
     if (dropped) {
       return;
@@ -45,11 +52,41 @@ final class LogChannel extends PodChannel {
       return;
     }
     try {
+      seal();
       io.awaitExit(ref, io.exitWait());
-      end(null);
+      deliverRest("followed", true);
     } catch (RuntimeException e) {
       end(e);
     }
+  }
+
+  /**
+   * Delivers what the log has beyond what was delivered, or ends with an error; {@code sawTheEnd}:
+   * the follow ended by itself, so a Pod deleted since (a stop, a kill) ends the output where the
+   * deletion cut it.
+   */
+  private void deliverRest(String how, boolean sawTheEnd) {
+    byte[] tail;
+    String unread;
+    try {
+      tail = tally.tail(io.readLog(ref));
+      unread = "the Pod's log does not begin with the " + tally.count() + " bytes " + how;
+    } catch (MachineException e) {
+      tail = null;
+      unread = "the Pod's log cannot be read: " + e.getMessage();
+    }
+    if (tail == null) {
+      if (sawTheEnd && io.deleted(ref)) {
+        end(null);
+      } else {
+        endIncomplete(unread + ", so nothing shows that the output is whole");
+      }
+      return;
+    }
+    if (tail.length > 0) {
+      sink.onOutput(StreamKind.STDOUT, tail);
+    }
+    end(null);
   }
 
   @Override
@@ -64,15 +101,7 @@ final class LogChannel extends PodChannel {
   void afterCut() {
     try {
       io.awaitExit(ref, io.exitWait());
-      byte[] tail = tally.tail(io.readLog(ref));
-      if (tail == null) {
-        end(new IOException("the log no longer begins with the output already delivered"));
-        return;
-      }
-      if (tail.length > 0) {
-        sink.onOutput(StreamKind.STDOUT, tail);
-      }
-      end(null);
+      deliverRest("delivered before the cut", false);
     } catch (RuntimeException e) {
       end(e);
     }

@@ -41,6 +41,9 @@ abstract class PodChannel implements IoChannel {
   volatile boolean dropped;
   volatile boolean cut;
 
+  /** Set once the channel's source has ended: what arrives late is no longer delivered. */
+  private volatile boolean sealed;
+
   /** The attach that carries stdin; null when the command's stdin cannot be reached. */
   volatile ExecWatch stdin;
 
@@ -55,7 +58,25 @@ abstract class PodChannel implements IoChannel {
 
   /** The stream for one output kind: delivered and counted until the channel is dropped or cut. */
   OutputStream output(StreamKind kind) {
-    return new SinkOutput(sink, kind, () -> dropped || cut, tally);
+    return new SinkOutput(sink, kind, () -> dropped || cut || sealed, tally);
+  }
+
+  /**
+   * Stops delivery (under the tally's lock, as a cut does), so that the tally says exactly what was
+   * delivered before the rest is taken from the log: a chunk the client still had in hand when the
+   * source ended (after a failure, its delivery thread is not waited for) is then left to the log
+   * rather than delivered twice.
+   */
+  final void seal() {
+    synchronized (tally) {
+      sealed = true;
+    }
+  }
+
+  /** Ends the output with an error: the log cannot show that it is whole, for {@code why}. */
+  final void endIncomplete(String why) {
+    log.warn("session {}: output may be incomplete: {}", ref.sessionId(), why);
+    end(new IOException("output may be incomplete: " + why));
   }
 
   @Override

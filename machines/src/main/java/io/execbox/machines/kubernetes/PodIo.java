@@ -261,6 +261,12 @@ final class PodIo implements MachineIo, AutoCloseable {
     }
   }
 
+  /** Whether the session's Pod is being deleted or is gone (a stop, a kill, someone's delete). */
+  boolean deleted(MachineRef ref) {
+    Pod pod = watch.current(ref.sessionId());
+    return pod == null || pod.getMetadata().getDeletionTimestamp() != null;
+  }
+
   /** The whole log of the session's container (stdout and stderr merged, in arrival order). */
   byte[] readLog(MachineRef ref) {
     try (InputStream in = container(ref).getLogInputStream()) {
