@@ -249,7 +249,12 @@ public final class AgentChannel implements IoChannel {
         sink.onSkipped(end - next);
         next = end;
       }
-      ack();
+      // always, even when everything was acknowledged already: the agent exits on an ACK that
+      // comes after its EXIT, and the kubelet reports the container's end only then
+      if (out != null) {
+        send(AgentFrames.ACK, ByteBuffer.allocate(8).putLong(next).array());
+        acked = next;
+      }
       if (ended) {
         return;
       }

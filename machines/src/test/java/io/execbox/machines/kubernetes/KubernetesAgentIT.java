@@ -223,6 +223,21 @@ class KubernetesAgentIT {
     assertThat(obs.state()).isEqualTo(MachineState.EXITED);
     assertThat(obs.exitCode()).isEqualTo(9);
     assertThat(Duration.ofNanos(System.nanoTime() - lastOutput)).isLessThan(Duration.ofSeconds(1));
+    // acknowledged, the agent exits with the command's code: the kubelet then says so too
+    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    Observation kubelet = null;
+    while (System.nanoTime() < until) {
+      Pod pod = client.pods().inNamespace(namespace).withName(PodSpecs.name(m.sessionId())).get();
+      kubelet = PodObservations.observe(pod);
+      if (kubelet.state() == MachineState.EXITED) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertThat(kubelet.state())
+        .as("the container's end, as the kubelet reports it")
+        .isEqualTo(MachineState.EXITED);
+    assertThat(kubelet.exitCode()).isEqualTo(9);
   }
 
   @Test
