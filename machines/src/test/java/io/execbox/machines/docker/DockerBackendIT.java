@@ -405,6 +405,24 @@ class DockerBackendIT {
   }
 
   @Test
+  void theExitCodeFollowsTheEndOfTheOutputWithinASecond() throws Exception {
+    List<Long> millis = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      MachineRef ref = backend.create(machine(spec("sh", "-c", "echo hi; exit 5")));
+      Collector c = new Collector();
+      try (IoChannel io = backend.attach(ref, c)) {
+        backend.start(ref);
+        c.awaitEnd();
+      }
+      long ended = System.nanoTime();
+      assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(5);
+      millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ended));
+    }
+    System.out.println("end of output -> exit code (ms): " + millis);
+    assertThat(millis).allMatch(ms -> ms < 1000);
+  }
+
+  @Test
   void outputIsByteExactLiveAndOnReplayAfterExit() throws Exception {
     // 10 MiB of random bytes on stdout; the container's own sha256 of them on stderr.
     Run r =
