@@ -196,6 +196,17 @@ abstract class SessionsContract {
     assertThat(s.get("exitCode").asInt()).isEqualTo(137);
   }
 
+  /** As PID 1 the command would outlive its own SIGKILL and SIGTERM, and exit 0. */
+  @Test
+  void aCommandKilledByASignalExitsWith128PlusTheSignal() {
+    Client.Attach killed = run(Client.sh("kill -9 $$; echo survived"));
+    assertThat(killed.out()).isEmpty();
+    assertThat(killed.exitCode).isEqualTo(137);
+    Client.Attach terminated = run(Client.sh("kill -TERM $$; echo survived"));
+    assertThat(terminated.out()).isEmpty();
+    assertThat(terminated.exitCode).isEqualTo(143);
+  }
+
   /**
    * The command is not the machine's PID 1, which ignores a SIGTERM it does not trap: a stop ends
    * an untrapped {@code sleep} at once with 143, not after the grace period with 137 (the test
