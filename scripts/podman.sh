@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A container runtime for execbox's docker backend on a machine without a Docker engine.
-#   podman.sh install          install podman + runc from the distribution and configure them for this host
+#   podman.sh install          install podman, runc and catatonit from the distribution and configure them
 #   podman.sh images           build the test images from local files only (no registry is ever contacted)
 #   podman.sh serve SOCKET     serve Podman's Docker-compatible API on a Unix socket (prints DOCKER_HOST=...)
 #   podman.sh stop SOCKET      stop that API service
@@ -11,9 +11,11 @@ CONF=${EXECBOX_PODMAN_CONF:-/etc/containers/containers.conf}
 SUDO=; [[ $(id -u) == 0 ]] || SUDO=sudo
 
 install() {
-  if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v busybox >/dev/null; then
+  # catatonit: the init that Podman makes each session's PID 1 (HostConfig.Init), only recommended by podman
+  if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v busybox >/dev/null \
+    || [[ ! -x /usr/libexec/podman/catatonit ]]; then
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq podman runc busybox-static >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq podman runc catatonit busybox-static >/dev/null
   fi
   if [[ ! -f $CONF ]] || ! grep -q 'execbox' "$CONF"; then
     $SUDO mkdir -p "$(dirname "$CONF")"

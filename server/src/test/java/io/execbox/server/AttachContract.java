@@ -2,12 +2,16 @@ package io.execbox.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +138,91 @@ abstract class AttachContract {
     assertThat(two.stdout.toByteArray()).isEqualTo(one.stdout.toByteArray());
     assertThat(one.exitCode).isZero();
     assertThat(two.exitCode).isZero();
+  }
+
+  @Test
+  void outputWrittenAfterStdinCloseOnStderrStaysOnStderr() {
+    String id = c.create(Client.sh("cat; echo after >&2"));
+    Client.Attach a = c.attach(id);
+    a.stdin("in\n");
+    a.stdinClose();
+    assertThat(a.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+    assertThat(a.out()).isEqualTo("in\n");
+    assertThat(a.err()).isEqualTo("after\n");
+    assertThat(a.exitCode).isZero();
+  }
+
+  /**
+   * The exit frame is not held back by the runtime's report of the exit: it follows the last output
+   * within a second, for a short command and for one that writes 1 MiB (the worst of five runs
+   * each).
+   */
+  @Test
+  void theExitFrameFollowsTheLastOutputWithinASecond() {
+    Duration worst = Duration.ZERO;
+    for (String script : List.of("echo hi", "head -c 1048576 /dev/zero")) {
+      for (int i = 0; i < 5; i++) {
+        Duration d = exitAfterLastOutput(script);
+        worst = d.compareTo(worst) > 0 ? d : worst;
+      }
+    }
+    assertThat(worst).as("the longest wait for the exit frame").isLessThan(Duration.ofSeconds(1));
+  }
+
+  /**
+   * Runs {@code script} attached from the start; the time from its last output to its exit frame.
+   */
+  Duration exitAfterLastOutput(String script) {
+    String id = c.create(Client.sh(script));
+    Client.Attach a = new Client.Attach(Long.MAX_VALUE);
+    long[] lastOutput = new long[1];
+    long[] exit = new long[1];
+    WebSocket.Listener timed =
+        new WebSocket.Listener() {
+          @Override
+          public void onOpen(WebSocket ws) {
+            a.onOpen(ws);
+          }
+
+          @Override
+          public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+            long now = System.nanoTime();
+            CompletionStage<?> next = a.onBinary(ws, data, last);
+            if (last) {
+              int type;
+              synchronized (a) {
+                type = a.types.get(a.types.size() - 1);
+              }
+              if (type == 2 || type == 3) {
+                lastOutput[0] = now;
+              } else if (type == 4) {
+                exit[0] = now;
+              }
+            }
+            return next;
+          }
+
+          @Override
+          public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+            return a.onClose(ws, code, reason);
+          }
+
+          @Override
+          public void onError(WebSocket ws, Throwable error) {
+            a.onError(ws, error);
+          }
+        };
+    URI uri = URI.create(c.base.replace("http", "ws") + "/v1/sessions/" + id + "/attach");
+    a.ws =
+        Client.HTTP
+            .newWebSocketBuilder()
+            .header("Authorization", "Bearer " + c.key)
+            .buildAsync(uri, timed)
+            .join();
+    assertThat(a.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+    assertThat(a.exitCode).isZero();
+    assertThat(lastOutput[0]).as("an output frame came").isNotZero();
+    return Duration.ofNanos(exit[0] - lastOutput[0]);
   }
 
   @Test

@@ -196,6 +196,64 @@ abstract class SessionsContract {
     assertThat(s.get("exitCode").asInt()).isEqualTo(137);
   }
 
+  /** As PID 1 the command would outlive its own SIGKILL and SIGTERM, and exit 0. */
+  @Test
+  void aCommandKilledByASignalExitsWith128PlusTheSignal() {
+    Client.Attach killed = run(Client.sh("kill -9 $$; echo survived"));
+    assertThat(killed.out()).isEmpty();
+    assertThat(killed.exitCode).isEqualTo(137);
+    Client.Attach terminated = run(Client.sh("kill -TERM $$; echo survived"));
+    assertThat(terminated.out()).isEmpty();
+    assertThat(terminated.exitCode).isEqualTo(143);
+  }
+
+  /**
+   * The command is not the machine's PID 1, which ignores a SIGTERM it does not trap: a stop ends
+   * an untrapped {@code sleep} at once with 143, not after the grace period with 137 (the test
+   * server's grace is 2 s, so the exit code is what tells them apart).
+   */
+  @Test
+  void stopEndsAnUntrappedCommandAtOnceWithExit143() {
+    String id = c.create(Client.sh("sleep 300"));
+    Client.Attach a = c.attach(id);
+    c.awaitStatus(id, Duration.ofSeconds(30), "running");
+    long asked = System.nanoTime();
+    assertThat(c.post("/v1/sessions/" + id + "/stop", null).status()).isEqualTo(200);
+    assertThat(a.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+    Duration took = Duration.ofNanos(System.nanoTime() - asked);
+    assertThat(a.exitCode).as("exit frame (137: killed after the grace)").isEqualTo(143);
+    assertThat(took)
+        .as("from the stop request to the exit frame")
+        .isLessThan(Duration.ofSeconds(3));
+    awaitMachineGone(id);
+    JsonNode s = c.get("/v1/sessions/" + id).json();
+    assertThat(s.get("status").asText()).isEqualTo("stopped");
+    assertThat(s.get("exitCode").asInt()).isEqualTo(143);
+  }
+
+  @Test
+  void aSigtermTrapsOutputAndExitCodeAreKeptOnStop() {
+    String id = c.create(Client.sh("trap 'echo bye; exit 7' TERM; echo ready; sleep 300 & wait"));
+    Client.Attach a = c.attach(id);
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!a.out().contains("ready") && System.nanoTime() < until) {
+      Client.sleep(20);
+    }
+    long asked = System.nanoTime();
+    assertThat(c.post("/v1/sessions/" + id + "/stop", null).status()).isEqualTo(200);
+    assertThat(a.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+    Duration took = Duration.ofNanos(System.nanoTime() - asked);
+    assertThat(a.out()).isEqualTo("ready\nbye\n");
+    assertThat(a.exitCode).isEqualTo(7);
+    assertThat(took)
+        .as("from the stop request to the exit frame")
+        .isLessThan(Duration.ofSeconds(3));
+    awaitMachineGone(id);
+    JsonNode s = c.get("/v1/sessions/" + id).json();
+    assertThat(s.get("status").asText()).isEqualTo("stopped");
+    assertThat(s.get("exitCode").asInt()).isEqualTo(7);
+  }
+
   @Test
   void deleteKillsNowDestroysTheMachineAndKeepsTheRow() {
     String id = c.create(Client.sh("sleep 60"));

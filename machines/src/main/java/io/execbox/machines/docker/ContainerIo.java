@@ -13,6 +13,7 @@ import io.execbox.machines.MachineException;
 import io.execbox.machines.MachineException.Kind;
 import io.execbox.machines.MachineIo;
 import io.execbox.machines.MachineRef;
+import io.execbox.machines.MachineState;
 import io.execbox.machines.OutputSink;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -27,6 +28,12 @@ import org.slf4j.LoggerFactory;
 final class ContainerIo implements MachineIo {
   private static final Logger log = LoggerFactory.getLogger(ContainerIo.class);
   private static final String LIBPOD = "/v4.0.0/libpod";
+
+  /** How long a container whose output has ended is looked at before Podman's wait is used. */
+  private static final Duration LOOK_FOR_EXIT = Duration.ofSeconds(2);
+
+  private static final long FIRST_PAUSE_MS = 5;
+  private static final long MAX_PAUSE_MS = 100;
 
   private final DockerClient client;
   private final Containers containers;
@@ -105,17 +112,84 @@ final class ContainerIo implements MachineIo {
       return isPodman() ? awaitPodman(ref, timeout) : awaitCompat(ref, timeout);
     } catch (MachineException e) {
       if (e.getCause() instanceof SocketTimeoutException) {
-        throw new MachineException(
-            Kind.RUNTIME,
-            "container " + ref.name() + " did not exit within " + timeout,
-            e.getCause());
+        throw notExited(ref, timeout, e.getCause());
       }
       throw e;
     }
   }
 
-  /** Podman's own wait answers 40-90 ms after the exit; its compat wait takes 100-500 ms. */
+  private static MachineException notExited(MachineRef ref, Duration timeout, Throwable cause) {
+    return new MachineException(
+        Kind.RUNTIME, "container " + ref.name() + " did not exit within " + timeout, cause);
+  }
+
+  /**
+   * Podman shows a container {@code stopped}, with its exit code, as soon as conmon has written the
+   * exit (tens of milliseconds after it), but both its waits answer only once its cleanup process
+   * has run, 0.3-1 s later and more under load: the exit frame waited for that. So the container's
+   * state is looked at first, at growing pauses, for up to {@link #LOOK_FOR_EXIT} (its output has
+   * ended, so the exit is due); Podman's own wait covers the rest of the time.
+   */
   private int awaitPodman(MachineRef ref, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long lookUntil = System.nanoTime() + Math.min(timeout.toNanos(), LOOK_FOR_EXIT.toNanos());
+    long pause = FIRST_PAUSE_MS;
+    while (true) {
+      Integer code = exitCode(ref);
+      if (code != null) {
+        return code;
+      }
+      long left = lookUntil - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      pause(Math.min(pause, Math.max(1, left / 1_000_000)));
+      pause = Math.min(pause * 2, MAX_PAUSE_MS);
+    }
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw notExited(ref, timeout, null);
+    }
+    return podmanWait(ref, Duration.ofNanos(left));
+  }
+
+  /** The exit code of a container that has ended; null while it has not (or is settling). */
+  private Integer exitCode(MachineRef ref) {
+    JsonNode c;
+    try {
+      c = containers.inspect(target(ref));
+    } catch (Containers.Settling e) {
+      return null; // its cleanup is under way: look again
+    }
+    if (c == null) {
+      throw gone(ref);
+    }
+    JsonNode s = c.path("State");
+    String status = s.path("Status").asText("");
+    boolean ended =
+        Inspections.state(status) == MachineState.EXITED || status.equalsIgnoreCase("dead");
+    return ended && s.path("ExitCode").isInt() ? s.path("ExitCode").asInt() : null;
+  }
+
+  /**
+   * A pause between two looks at a container whose output has ended. It holds the session's exit
+   * waiter (a thread of the session's I/O), never a reconcile, which is what the rule against
+   * sleeping in machines guards.
+   */
+  private static void pause(long millis) {
+    Object pacing = new Object();
+    synchronized (pacing) {
+      try {
+        pacing.wait(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MachineException(Kind.RUNTIME, "interrupted while waiting for an exit", e);
+      }
+    }
+  }
+
+  /** Podman's own wait answers once its cleanup has run; its compat wait takes longer still. */
+  private int podmanWait(MachineRef ref, Duration timeout) {
     HttpResponse r =
         client.call(
             "POST",
@@ -171,20 +245,19 @@ final class ContainerIo implements MachineIo {
     podman = false;
   }
 
-  /** Detected once: Podman's compat API names a component "Podman Engine". */
+  /**
+   * Detected once, from the {@code Libpod-Api-Version} header Podman puts on every answer: its
+   * {@code /_ping} answers at once, where its {@code /version} (which names a component "Podman
+   * Engine") took 1-1.3 s under load, and the first session's exit frame waited for it.
+   */
   boolean isPodman() {
     Boolean p = podman;
     if (p == null) {
-      HttpResponse r = client.get(API + "/version");
+      HttpResponse r = client.get(API + "/_ping");
       if (!r.ok()) {
-        throw failure("read the runtime's version", r, false);
+        throw failure("ping the runtime", r, false);
       }
-      p = false;
-      for (JsonNode component : r.json(client.mapper()).path("Components")) {
-        if ("Podman Engine".equals(component.path("Name").asText())) {
-          p = true;
-        }
-      }
+      p = r.headers().containsKey("libpod-api-version");
       podman = p;
     }
     return p;

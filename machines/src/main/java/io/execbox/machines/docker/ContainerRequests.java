@@ -106,6 +106,12 @@ final class ContainerRequests {
     host.putArray("SecurityOpt").add("no-new-privileges");
     // Never AutoRemove: the exit code would go with the container.
     host.put("AutoRemove", false);
+    // The runtime's init (Podman's catatonit, Docker's docker-init) is PID 1 and the command its
+    // child: PID 1 ignores a signal it has no handler for, so a stop's SIGTERM would not end an
+    // untrapped command until the grace period's SIGKILL. The init passes signals on, reaps
+    // orphans and exits with the command's code (128 + the signal that ended it). It comes from
+    // the host, so it works in any image.
+    host.put("Init", true);
 
     NetworkMode network = spec.networkOrDefault();
     if (network == NetworkMode.NONE) {

@@ -77,6 +77,7 @@ class ContainerRequestsTest {
         .containsExactly("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL");
     assertThat(texts(h.path("SecurityOpt"))).containsExactly("no-new-privileges");
     assertThat(h.path("AutoRemove").asBoolean(true)).isFalse();
+    assertThat(h.path("Init").asBoolean()).as("the runtime's init is PID 1").isTrue();
     // Outgoing: the runtime's default network.
     assertThat(h.has("NetworkMode")).isFalse();
     assertThat(c.has("ExposedPorts")).isFalse();

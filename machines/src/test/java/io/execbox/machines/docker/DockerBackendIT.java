@@ -2,7 +2,6 @@ package io.execbox.machines.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.execbox.crds.FileSpec;
@@ -373,28 +372,54 @@ class DockerBackendIT {
     assertThat(backend.list()).noneMatch(x -> m.sessionId().equals(x.sessionId()));
   }
 
+  /**
+   * The runtime's init is PID 1 and runs the command, so the runtime no longer refuses a command
+   * that is not there: the init reports it as the command's end, with one line on stderr (Podman's
+   * catatonit exits 1; Docker's docker-init, tini, exits 127).
+   */
   @Test
-  void aCommandThatCannotRunIsAnInvalidSpec() {
-    MachineRef ref = backend.create(machine(spec("/no/such/program")));
+  void aCommandThatCannotRunEndsWithTheInitsExitCodeAndItsMessageOnStderr() throws Exception {
+    Run r = run(spec("/no/such/program"));
+    assertThat(r.exitCode()).isEqualTo(backend.isPodman() ? 1 : 127);
+    assertThat(r.output().stdout()).isEmpty();
+    assertThat(r.output().stderr()).contains("No such file or directory");
+    Observation o = backend.observe(r.ref().sessionId());
+    assertThat(o.state()).isEqualTo(MachineState.EXITED);
+    assertThat(o.exitCode()).isEqualTo(r.exitCode());
+  }
+
+  @Test
+  void theCommandIsNotPid1SoAStopEndsAnUntrappedCommandAtOnce() throws Exception {
+    assertThat(run(spec("sh", "-c", "echo $$")).output().stdout()).isNotEqualTo("1\n");
+    MachineRef ref = backend.create(machine(spec("sleep", "300")));
     Collector c = new Collector();
-    // Podman runs the OCI create when the first attach comes: the attach is refused, else start.
-    MachineException e =
-        catchThrowableOfType(
-            MachineException.class,
-            () -> {
-              try (IoChannel io = backend.attach(ref, c)) {
-                backend.start(ref);
-              }
-            });
-    assertThat(e).isNotNull();
-    assertThat(e.kind()).isEqualTo(MachineException.Kind.INVALID_SPEC);
-    assertThat(e.getMessage()).contains("/no/such/program");
-    // A retried start without attach fails the same way, and the machine stays created.
-    assertThatThrownBy(() -> backend.start(ref))
-        .isInstanceOfSatisfying(
-            MachineException.class,
-            x -> assertThat(x.kind()).isEqualTo(MachineException.Kind.INVALID_SPEC));
-    System.out.println("after a command that cannot run: " + backend.observe(ref.sessionId()));
+    try (IoChannel io = backend.attach(ref, c)) {
+      backend.start(ref);
+      waitForState(ref, MachineState.RUNNING);
+      long t0 = System.nanoTime();
+      backend.stop(ref);
+      c.awaitEnd();
+      assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(143);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+    }
+  }
+
+  @Test
+  void theExitCodeFollowsTheEndOfTheOutputWithinASecond() throws Exception {
+    List<Long> millis = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      MachineRef ref = backend.create(machine(spec("sh", "-c", "echo hi; exit 5")));
+      Collector c = new Collector();
+      try (IoChannel io = backend.attach(ref, c)) {
+        backend.start(ref);
+        c.awaitEnd();
+      }
+      long ended = System.nanoTime();
+      assertThat(backend.awaitExit(ref, WAIT)).isEqualTo(5);
+      millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ended));
+    }
+    System.out.println("end of output -> exit code (ms): " + millis);
+    assertThat(millis).allMatch(ms -> ms < 1000);
   }
 
   @Test
