@@ -93,7 +93,8 @@ class KubernetesModeIT {
 
   @Test
   void anApiSessionIsAlsoAResourceWhoseStatusMirrorsItsRowAndWhichOwnsItsPod() {
-    String id = c.create(Client.sh("echo hi; sleep 1; exit 4"));
+    // behind the agent the command runs from the container's start: long enough to be seen running
+    String id = c.create(Client.sh("echo hi; sleep 4; exit 4"));
     Session created = resource(id);
     assertThat(created).as("written with the row").isNotNull();
     assertThat(created.getMetadata().getLabels()).containsEntry(Labels.OWNER, c.accountId);

@@ -2,7 +2,6 @@ package io.execbox.machines.kubernetes;
 
 import static io.execbox.machines.kubernetes.ApiFailures.failure;
 
-import io.execbox.crds.ExitCodes;
 import io.execbox.crds.Labels;
 import io.execbox.machines.ChangeListeners;
 import io.execbox.machines.MachineState;
@@ -115,10 +114,7 @@ final class PodWatch implements AutoCloseable {
     Integer agentExit = s == null ? null : s.agentExit.get();
     if (agentExit != null
         && obs.state() != MachineState.EXITED
-        && obs.state() != MachineState.BROKEN
-        && (agentExit != ExitCodes.KILLED || s.agentKilled.get() != null || killed != null)) {
-      // (a SIGKILL nobody here sent may be the kernel's OOM killer: the kubelet's word on the
-      // container, moments later, says so, where the agent's exit code cannot)
+        && obs.state() != MachineState.BROKEN) {
       // the agent said so after the last output; the kubelet says it once the agent has exited
       Instant at = s.exitSeen.get();
       return new Observation(
