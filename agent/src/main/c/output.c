@@ -77,7 +77,9 @@ static void grow_ring(struct output *o, uint64_t need) {
 size_t output_room(struct output *o, char **at) {
   /* at most half of --retain unacknowledged: the other half always holds acknowledged output, for a
    * control plane that restarted and must resume a client a little behind what the old one had */
-  if (o->head - o->acked + CHUNK > o->retain / 2 + (o->retain < 4 * CHUNK ? CHUNK : 0)) return 0;
+  uint64_t limit = (o->retain + 1) / 2, unacked = o->head - o->acked;
+  if (unacked >= limit) return 0;
+  uint64_t allow = limit - unacked;
   uint64_t kept = o->head - o->start;
   if (kept + CHUNK > o->cap && o->cap < o->retain) grow_ring(o, kept + CHUNK);
   if (kept + CHUNK > o->cap) forget(o, o->head + CHUNK - o->cap);
@@ -89,7 +91,7 @@ size_t output_room(struct output *o, char **at) {
   if (kept >= o->cap) return 0;
   uint64_t pos = o->head % o->cap;
   *at = o->buf + pos;
-  return (size_t)min64(min64(o->cap - kept, o->cap - pos), CHUNK);
+  return (size_t)min64(min64(min64(o->cap - kept, o->cap - pos), CHUNK), allow);
 }
 
 void output_add(struct output *o, int stream, size_t n) {
