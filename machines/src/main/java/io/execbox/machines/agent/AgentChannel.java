@@ -47,6 +47,9 @@ public final class AgentChannel implements IoChannel {
 
   private static final Duration HANDSHAKE = Duration.ofSeconds(10);
 
+  /** How long a connection stays open after the exit, for the agent to take the last ACK. */
+  private static final Duration LINGER = Duration.ofSeconds(10);
+
   private final String sessionId;
   private final AgentTransport.Dialer dialer;
   private final byte[] secret;
@@ -199,7 +202,13 @@ public final class AgentChannel implements IoChannel {
         case AgentFrames.OUTPUT -> output(f.payload(), in.available() == 0);
         case AgentFrames.EXIT -> {
           exit(f.payload());
-          closeQuietly(t);
+          // not closed at once: the ACK just written must reach the agent (a port-forward still
+          // holds it in a pipe), and the agent closes the connection itself when it exits
+          try {
+            timers.schedule(() -> closeQuietly(t), LINGER.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (RejectedExecutionException closing) {
+            closeQuietly(t);
+          }
           return;
         }
         case AgentFrames.STDIN_TAKEN -> stdinTaken(ByteBuffer.wrap(f.payload()).getLong());
