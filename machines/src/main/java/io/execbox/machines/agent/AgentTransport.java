@@ -24,30 +24,33 @@ public interface AgentTransport extends Closeable {
     AgentTransport dial() throws IOException;
   }
 
+  /** A transport of these two streams, which {@code closer} ends. */
+  static AgentTransport of(InputStream in, OutputStream out, Closeable closer) {
+    return new AgentTransport() {
+      @Override
+      public InputStream input() {
+        return in;
+      }
+
+      @Override
+      public OutputStream output() {
+        return out;
+      }
+
+      @Override
+      public void close() throws IOException {
+        closer.close();
+      }
+    };
+  }
+
   /** A plain TCP connection (Fly's private network, a local agent in tests). */
   static AgentTransport tcp(InetSocketAddress address, int connectTimeoutMs) throws IOException {
     Socket s = new Socket();
     try {
       s.setTcpNoDelay(true);
       s.connect(address, connectTimeoutMs);
-      InputStream in = s.getInputStream();
-      OutputStream out = s.getOutputStream();
-      return new AgentTransport() {
-        @Override
-        public InputStream input() {
-          return in;
-        }
-
-        @Override
-        public OutputStream output() {
-          return out;
-        }
-
-        @Override
-        public void close() throws IOException {
-          s.close();
-        }
-      };
+      return of(s.getInputStream(), s.getOutputStream(), s);
     } catch (IOException e) {
       s.close();
       throw e;

@@ -17,8 +17,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.PortForward;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
@@ -196,29 +194,17 @@ final class PodAgents {
         fromPod.source().close();
         throw new IOException("port-forward to pod " + podName + ": " + ApiFailures.message(e), e);
       }
-      InputStream in = Channels.newInputStream(fromPod.source());
-      OutputStream out = Channels.newOutputStream(toPod.sink());
-      return new AgentTransport() {
-        @Override
-        public InputStream input() {
-          return in;
-        }
-
-        @Override
-        public OutputStream output() {
-          return out;
-        }
-
-        @Override
-        public void close() throws IOException {
-          try {
-            pf.close();
-          } finally {
-            toPod.sink().close();
-            fromPod.source().close();
-          }
-        }
-      };
+      return AgentTransport.of(
+          Channels.newInputStream(fromPod.source()),
+          Channels.newOutputStream(toPod.sink()),
+          () -> {
+            try {
+              pf.close();
+            } finally {
+              toPod.sink().close();
+              fromPod.source().close();
+            }
+          });
     };
   }
 }

@@ -8,7 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -173,22 +172,7 @@ class AgentChannelIT {
               return n;
             }
           };
-      return new AgentTransport() {
-        @Override
-        public InputStream input() {
-          return in;
-        }
-
-        @Override
-        public OutputStream output() {
-          return t.output();
-        }
-
-        @Override
-        public void close() throws IOException {
-          t.close();
-        }
-      };
+      return AgentTransport.of(in, t.output(), t);
     };
   }
 
