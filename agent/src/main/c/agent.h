@@ -32,7 +32,9 @@ enum {
 #define MAX_CONNS 8
 #define MIN_SECRET 16
 #define MAX_SECRET 1024
+#define EXIT_OOM_KILLED 1 /* EXIT flags: the OOM killer ended a process of the command's */
 #define HELLO_MS 10000 /* a connection has this long to authenticate */
+#define HOUR_MS 3600000 /* the longest single wait in poll() */
 
 /* What went wrong with a request; the text of each is in conn.c. */
 enum err {
@@ -54,7 +56,8 @@ enum err {
 /*
  * One channel's output, stdout and stderr in the order they were read, addressed by offset from 0.
  * The bytes [start, head) are kept in a ring of cap bytes (grown on demand up to retain); acked is
- * what the control plane holds. Bytes below acked are forgotten only when the ring needs their room.
+ * what the control plane holds. Bytes below acked are forgotten only when the ring needs their
+ * room.
  * Which stream each byte came from is kept as a list of segments: each entry is the offset where a
  * run of one stream begins (shifted left by one) with the stream (0 stdout, 1 stderr) in bit 0.
  */
@@ -81,6 +84,8 @@ struct proc {
   int running;     /* not yet reaped */
   int ended;       /* reaped and its pipes read: EXIT may go out, the end offset is the head */
   int code;        /* exit code, or 128 + signal */
+  long oom_base;   /* the cgroup's OOM kill count at the start, -1 if unknown */
+  int oom_killed;  /* the count rose while the command ran */
   uint64_t drain[3]; /* bytes its pipes held when it was reaped, still to be read */
   int64_t exited_at;
   enum stdin_state in_state;
@@ -112,7 +117,8 @@ void stdin_flush(void);
 /* conn.c */
 struct pollfd;
 void conns_accept(int listener, int64_t now);
-int conns_pollfds(struct pollfd *pfd, int at); /* adds each connection's pollfd; returns the count */
+/* Adds each connection's pollfd; returns the count. */
+int conns_pollfds(struct pollfd *pfd, int at);
 void conns_io(struct pollfd *pfd, int64_t now);
 int conns_flush(void);          /* sends what can be sent; returns 1 if some connection has more */
 int64_t conns_deadline(void);   /* the earliest connection timeout, or -1 */

@@ -1,6 +1,6 @@
 /*
- * Control-plane connections: at most MAX_CONNS, each authenticated by its first frame, each with its
- * own cursor in the output and its own buffer of frames to send. Sockets are nonblocking: a
+ * Control-plane connections: at most MAX_CONNS, each authenticated by its first frame, each with
+ * its own cursor in the output and its own buffer of frames to send. Sockets are nonblocking: a
  * connection whose socket is full keeps its cursor and waits for POLLOUT; nobody else waits for it.
  */
 #include <errno.h>
@@ -152,10 +152,11 @@ static void fill(struct conn *c) {
     c->cursor += n;
   }
   if (P.ended && !c->exit_queued) {
-    if (room(c) < HEADER + 12) return;
-    unsigned char *p = frame(c, T_EXIT, 0, 12);
+    if (room(c) < HEADER + 13) return;
+    unsigned char *p = frame(c, T_EXIT, 0, 13);
     put64(p, O.head);
     put32(p + 8, (uint32_t)P.code);
+    p[12] = P.oom_killed ? EXIT_OOM_KILLED : 0;
     c->exit_queued = 1;
   }
 }

@@ -24,7 +24,8 @@
 #include "agent.h"
 
 #define USAGE \
-  "usage: execbox-agent [--listen ADDR:PORT] [--retain BYTES] [--linger SECONDS] -- COMMAND [ARG...]"
+  "usage: execbox-agent [--listen ADDR:PORT] [--retain BYTES] [--linger SECONDS]" \
+  " -- COMMAND [ARG...]"
 #define MAX_RETAIN (1ull << 30)
 #define SECRET_VAR "EXECBOX_AGENT_SECRET"
 #define AGENT_VARS "EXECBOX_AGENT_"
@@ -57,14 +58,16 @@ size_t join(char *dst, size_t cap, ...) {
 /* One line on stderr: "execbox-agent: what[: detail]". */
 static void say(const char *what, const char *detail) {
   char line[768];
-  size_t n = join(line, sizeof line - 1, "execbox-agent: ", what, detail ? ": " : "", detail ? detail : "", (char *)NULL);
+  size_t n = join(line, sizeof line - 1, "execbox-agent: ", what, detail ? ": " : "",
+                  detail ? detail : "", (char *)NULL);
   line[n++] = '\n';
   if (write(2, line, n) < 0) return;
 }
 
 static void usage(const char *what, const char *detail) {
   char line[512];
-  join(line, sizeof line, what, detail ? " " : "", detail ? detail : "", " (" USAGE ")", (char *)NULL);
+  join(line, sizeof line, what, detail ? " " : "", detail ? detail : "", " (" USAGE ")",
+       (char *)NULL);
   say(line, NULL);
   exit(125);
 }
@@ -129,7 +132,8 @@ static int listen_on(const char *spec) {
 }
 
 /* Takes the secret out of the environment: the agent keeps a copy, the command gets none of
- * EXECBOX_AGENT_*, and the original bytes are wiped so that /proc/1/environ no longer shows them. */
+ * EXECBOX_AGENT_*, and the original bytes are wiped so that /proc/1/environ no longer shows
+ * them. */
 static char **take_secret(void) {
   size_t n = 0, k = 0;
   for (char **e = environ; *e; e++) n++;
@@ -155,7 +159,8 @@ static char **take_secret(void) {
 /* Ends the agent: what the connections still hold goes out, then every process left over dies. */
 static void finish(int code) {
   conns_finish();
-  /* as PID 1 the kernel does this when the agent exits; elsewhere its process group is ours to end */
+  /* as PID 1 the kernel does this when the agent exits; elsewhere its process group is ours to
+   * end */
   if (P.pid > 0) kill(-P.pid, SIGKILL);
   exit(code);
 }
@@ -242,7 +247,9 @@ int main(int argc, char **argv) {
       int64_t end = P.exited_at + (int64_t)linger * 1000;
       if (wake < 0 || end < wake) wake = end;
     }
-    int timeout = busy ? 0 : wake < 0 ? -1 : wake <= now ? 0 : (int)(wake - now);
+    /* at most an hour at a time: a far wake (a linger near 2^30 s) must not overflow poll's int */
+    int64_t wait = wake < 0 ? -1 : wake <= now ? 0 : wake - now > HOUR_MS ? HOUR_MS : wake - now;
+    int timeout = busy ? 0 : (int)wait;
     if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
       say("poll", strerror(errno));
       finish(P.running ? 125 : P.code);

@@ -28,14 +28,16 @@ static void close_from(int lowest) {
   if (syscall(SYS_close_range, lowest, ~0u, 0) == 0) return;
 #endif
   struct rlimit r;
-  long top = getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY ? (long)r.rlim_cur : 65536;
+  long top =
+      getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY ? (long)r.rlim_cur : 65536;
   if (top > 65536) top = 65536;
   for (long fd = lowest; fd < top; fd++) close((int)fd);
 }
 
 /* "execbox-agent: cannot run X: reason\n", as a shell would say it */
 static size_t cannot_run(char *dst, size_t cap, const char *what, int e) {
-  size_t n = join(dst, cap - 1, "execbox-agent: cannot run ", what, ": ", strerror(e), (char *)NULL);
+  size_t n =
+      join(dst, cap - 1, "execbox-agent: cannot run ", what, ": ", strerror(e), (char *)NULL);
   dst[n++] = '\n';
   return n;
 }
@@ -76,11 +78,35 @@ static void start_failed(const char *what, int e) {
   for (int i = 0; i < 3; i++) close_fd(&P.fd[i]);
 }
 
+/*
+ * The kernel's count of OOM kills in the agent's memory cgroup (the container's own, as the runtime
+ * mounts it): cgroup v2's memory.events, else v1's memory.oom_control; -1 when neither tells.
+ */
+static long oom_kills(void) {
+  static const char *files[] = {"/sys/fs/cgroup/memory.events",
+                                "/sys/fs/cgroup/memory/memory.oom_control"};
+  for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+    int fd = open(files[f], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char text[1024];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) continue;
+    text[n] = 0;
+    for (char *line = text; line; line = strchr(line, '\n')) {
+      if (*line == '\n') line++;
+      if (strncmp(line, "oom_kill ", 9) == 0) return strtol(line + 9, NULL, 10);
+    }
+  }
+  return -1;
+}
+
 void process_start(char **argv, char **env) {
   int fds[6] = {-1, -1, -1, -1, -1, -1}, *in = fds, *out = fds + 2, *err = fds + 4;
   P.fd[0] = P.fd[1] = P.fd[2] = -1;
   P.in_state = IN_OPEN;
   P.running = 1;
+  P.oom_base = oom_kills();
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
     int e = errno;
     for (int i = 0; i < 6; i++) close_fd(&fds[i]);
@@ -111,6 +137,10 @@ void process_reap(int64_t now) {
     P.running = 0;
     P.exited_at = now;
     P.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    /* the OOM killer's SIGKILL, to the command or to one of its processes (a shell then
+     * says 137) */
+    long kills = P.oom_base >= 0 ? oom_kills() : -1;
+    P.oom_killed = kills > P.oom_base;
     /* everything it wrote is in its pipes now; what comes later is a leftover process's */
     for (int i = 1; i <= 2; i++) {
       int n = 0;

@@ -37,14 +37,4 @@ class KubernetesSessionsIT extends SessionsContract {
     assertThat(a.exitCode).isEqualTo(137);
     assertThat(a.out()).isEqualTo("ready\n");
   }
-
-  /**
-   * Behind the in-machine agent an OOM kill is the command's SIGKILL (137); the kubelet names it
-   * only once the agent has exited, after the exit was reported. Reading the cgroup's oom_kill
-   * count in the agent is the next step.
-   */
-  @Override
-  boolean runtimeReportsOomKills() {
-    return false;
-  }
 }

@@ -10,14 +10,4 @@ class KubernetesSplitSessionsIT extends SessionsContract {
   TestServer server() {
     return TestServer.kubernetesSplit();
   }
-
-  /**
-   * Behind the in-machine agent an OOM kill is the command's SIGKILL (137); the kubelet names it
-   * only once the agent has exited, after the exit was reported. Reading the cgroup's oom_kill
-   * count in the agent is the next step.
-   */
-  @Override
-  boolean runtimeReportsOomKills() {
-    return false;
-  }
 }

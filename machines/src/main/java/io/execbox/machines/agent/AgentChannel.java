@@ -18,7 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import java.util.function.IntConsumer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +45,6 @@ public final class AgentChannel implements IoChannel {
   /** Output delivered and not yet acknowledged before an ACK goes out anyway. */
   private static final long ACK_EVERY = 256 << 10;
 
-  private static final Duration HANDSHAKE = Duration.ofSeconds(10);
-
   /** How long a connection stays open after the exit, for the agent to take the last ACK. */
   private static final Duration LINGER = Duration.ofSeconds(10);
 
@@ -57,7 +55,7 @@ public final class AgentChannel implements IoChannel {
   private final Executor executor;
   private final ScheduledExecutorService timers;
   private final BooleanSupplier machineAlive;
-  private final IntConsumer onExit;
+  private final Consumer<AgentFrames.Exit> onExit;
   private final Duration reconnectFor;
   private final CompletableFuture<Void> firstConnection = new CompletableFuture<>();
 
@@ -78,7 +76,8 @@ public final class AgentChannel implements IoChannel {
    * @param dialer opens a connection to the agent
    * @param secret the session's agent secret
    * @param machineAlive whether the machine still exists and runs (false: stop redialling)
-   * @param onExit told the exit code, after the last output reached the sink and before its end
+   * @param onExit told the exit (code, OOM kill), after the last output reached the sink and before
+   *     its end
    * @param reconnectFor how long to keep redialling a lost agent while its machine is alive
    */
   public AgentChannel(
@@ -89,7 +88,7 @@ public final class AgentChannel implements IoChannel {
       Executor executor,
       ScheduledExecutorService timers,
       BooleanSupplier machineAlive,
-      IntConsumer onExit,
+      Consumer<AgentFrames.Exit> onExit,
       Duration reconnectFor) {
     this.sessionId = sessionId;
     this.dialer = dialer;
@@ -142,13 +141,13 @@ public final class AgentChannel implements IoChannel {
     }
     AgentTransport t = null;
     try {
-      t = dialer.dial();
-      long from = handshake(t);
+      t = AgentHandshake.open(dialer, MAIN, secret, timers);
       synchronized (this) {
         if (closed || ended) {
           t.close();
           return;
         }
+        long from = next;
         transport = t;
         out = t.output();
         // stdin in flight on a broken connection is not known to have arrived
@@ -160,31 +159,8 @@ public final class AgentChannel implements IoChannel {
       AgentTransport held = t;
       read(held);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(t);
+      AgentHandshake.closeQuietly(t);
       lost(attempt, e);
-    }
-  }
-
-  /** Says HELLO, waits for WELCOME; returns the offset to resume from. */
-  private long handshake(AgentTransport t) throws IOException {
-    byte[] hello = ByteBuffer.allocate(2 + secret.length).putShort((short) 1).put(secret).array();
-    var timeout =
-        timers.schedule(() -> closeQuietly(t), HANDSHAKE.toMillis(), TimeUnit.MILLISECONDS);
-    try {
-      synchronized (t) {
-        AgentFrames.write(t.output(), AgentFrames.HELLO, MAIN, hello);
-        t.output().flush();
-      }
-      AgentFrame f = AgentFrames.read(t.input());
-      if (f == null || f.type() != AgentFrames.WELCOME) {
-        throw new IOException(
-            f == null ? "the agent closed the connection" : "the agent answered " + describe(f));
-      }
-    } finally {
-      timeout.cancel(false);
-    }
-    synchronized (this) {
-      return next;
     }
   }
 
@@ -205,9 +181,10 @@ public final class AgentChannel implements IoChannel {
           // not closed at once: the ACK just written must reach the agent (a port-forward still
           // holds it in a pipe), and the agent closes the connection itself when it exits
           try {
-            timers.schedule(() -> closeQuietly(t), LINGER.toMillis(), TimeUnit.MILLISECONDS);
+            timers.schedule(
+                () -> AgentHandshake.closeQuietly(t), LINGER.toMillis(), TimeUnit.MILLISECONDS);
           } catch (RejectedExecutionException closing) {
-            closeQuietly(t);
+            AgentHandshake.closeQuietly(t);
           }
           return;
         }
@@ -250,9 +227,8 @@ public final class AgentChannel implements IoChannel {
   }
 
   private void exit(byte[] p) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(p);
-    long end = b.getLong();
-    int code = b.getInt();
+    AgentFrames.Exit exit = AgentFrames.exit(p);
+    long end = exit.end();
     synchronized (this) {
       if (end > next) {
         sink.onSkipped(end - next);
@@ -271,7 +247,7 @@ public final class AgentChannel implements IoChannel {
       stdinClosed = true;
       notifyAll();
     }
-    onExit.accept(code);
+    onExit.accept(exit);
     sink.onEnd(null);
   }
 
@@ -361,7 +337,7 @@ public final class AgentChannel implements IoChannel {
     synchronized (this) {
       t = transport;
     }
-    closeQuietly(t);
+    AgentHandshake.closeQuietly(t);
   }
 
   @Override
@@ -416,7 +392,7 @@ public final class AgentChannel implements IoChannel {
       out = null;
       notifyAll();
     }
-    closeQuietly(t);
+    AgentHandshake.closeQuietly(t);
     firstConnection.completeExceptionally(new IOException("closed"));
     end(new IOException("detached"));
   }
@@ -424,22 +400,5 @@ public final class AgentChannel implements IoChannel {
   private void send(int type, byte[] payload) throws IOException {
     AgentFrames.write(out, type, MAIN, payload);
     out.flush();
-  }
-
-  private static String describe(AgentFrame f) {
-    if (f.type() == AgentFrames.ERROR) {
-      return new String(f.payload(), StandardCharsets.UTF_8);
-    }
-    return "a frame of type " + f.type();
-  }
-
-  private static void closeQuietly(AgentTransport t) {
-    if (t != null) {
-      try {
-        t.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
-    }
   }
 }

@@ -84,8 +84,18 @@ public final class AgentFrames {
     }
   }
 
-  /** An EXIT's payload: the channel's total output and the exit code. */
-  public record Exit(long end, int code) {}
+  /**
+   * An EXIT's payload: the channel's total output, the exit code, and whether the kernel's OOM
+   * killer ended a process of the command's while it ran (flags bit 0; absent in a 12-byte EXIT).
+   */
+  public record Exit(long end, int code, boolean oomKilled) {
+    public Exit(long end, int code) {
+      this(end, code, false);
+    }
+  }
+
+  /** EXIT flags: the OOM killer ended a process of the command's. */
+  static final int EXIT_OOM_KILLED = 1;
 
   private AgentFrames() {}
 
@@ -199,9 +209,14 @@ public final class AgentFrames {
 
   /** Parses an EXIT's payload. */
   public static Exit exit(byte[] payload) throws IOException {
-    expect(EXIT, payload, 12);
+    if (payload.length != 12 && payload.length != 13) {
+      throw malformed(EXIT, payload);
+    }
     ByteBuffer b = ByteBuffer.wrap(payload);
-    return new Exit(b.getLong(), b.getInt());
+    long end = b.getLong();
+    int code = b.getInt();
+    boolean oom = b.hasRemaining() && (b.get() & EXIT_OOM_KILLED) != 0;
+    return new Exit(end, code, oom);
   }
 
   /** Parses a STDIN_TAKEN's payload: the total stdin bytes written to the process. */

@@ -152,9 +152,9 @@ final class PodIo implements MachineIo, AutoCloseable {
             io,
             timers,
             () -> runs(id),
-            code -> {
+            exit -> {
               s.exitSeen.compareAndSet(null, Instant.now());
-              s.agentExit.compareAndSet(null, code);
+              s.agentExit.compareAndSet(null, exit);
               watch.signalChange(id);
             },
             AGENT_RECONNECT);

@@ -4,6 +4,7 @@ import io.execbox.machines.IoChannel;
 import io.execbox.machines.MachineState;
 import io.execbox.machines.Observation;
 import io.execbox.machines.agent.AgentChannel;
+import io.execbox.machines.agent.AgentFrames;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,7 +29,7 @@ final class PodSession {
    * The exit code its agent reported, after the command's last output: known before the kubelet
    * reports the container's end (which waits for the agent to be acknowledged and exit).
    */
-  final AtomicReference<Integer> agentExit = new AtomicReference<>();
+  final AtomicReference<AgentFrames.Exit> agentExit = new AtomicReference<>();
 
   /** When this process first asked its agent to kill the command. */
   final AtomicReference<Instant> agentKilled = new AtomicReference<>();

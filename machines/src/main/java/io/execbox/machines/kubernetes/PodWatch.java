@@ -6,6 +6,7 @@ import io.execbox.crds.Labels;
 import io.execbox.machines.ChangeListeners;
 import io.execbox.machines.MachineState;
 import io.execbox.machines.Observation;
+import io.execbox.machines.agent.AgentFrames;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -111,7 +112,7 @@ final class PodWatch implements AutoCloseable {
       return killed == null ? Observation.absent() : killedObservation(null, killed);
     }
     Observation obs = exitSeen(PodObservations.observe(pod), s == null ? null : s.exitSeen.get());
-    Integer agentExit = s == null ? null : s.agentExit.get();
+    AgentFrames.Exit agentExit = s == null ? null : s.agentExit.get();
     if (agentExit != null
         && obs.state() != MachineState.EXITED
         && obs.state() != MachineState.BROKEN) {
@@ -120,9 +121,9 @@ final class PodWatch implements AutoCloseable {
       return new Observation(
           MachineState.EXITED,
           obs.ref(),
-          agentExit,
-          false,
-          null,
+          agentExit.code(),
+          agentExit.oomKilled(),
+          agentExit.oomKilled() ? "OOMKilled" : null,
           obs.startedAt() == null ? at : obs.startedAt(),
           at,
           obs.ports());

@@ -133,8 +133,8 @@ class AgentChannelIT {
             timers,
             () -> agent.isAlive(),
             c -> {
-              code[0] = c;
-              sink.exitAtEnd = c;
+              code[0] = c.code();
+              sink.exitAtEnd = c.code();
             },
             Duration.ofSeconds(30));
     return channel.connect(Duration.ofSeconds(10));

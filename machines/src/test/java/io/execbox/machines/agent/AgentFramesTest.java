@@ -70,6 +70,9 @@ class AgentFramesTest {
     assertThat(AgentFrames.exit(hex("0000000000000012 ffffffff")))
         .isEqualTo(new AgentFrames.Exit(18, -1));
     assertThat(AgentFrames.exit(hex("0000000000000000 0000008f")).code()).isEqualTo(143);
+    assertThat(AgentFrames.exit(hex("0000000000000000 00000089 01")))
+        .isEqualTo(new AgentFrames.Exit(0, 137, true));
+    assertThat(AgentFrames.exit(hex("0000000000000000 00000089 00")).oomKilled()).isFalse();
     assertThat(AgentFrames.stdinTaken(hex("0000000000100000"))).isEqualTo(1 << 20);
     assertThat(AgentFrames.error("stdin is closed".getBytes(StandardCharsets.UTF_8)))
         .isEqualTo("stdin is closed");
@@ -78,7 +81,8 @@ class AgentFramesTest {
   @Test
   void malformedReplyPayloadsAreErrors() {
     assertThatThrownBy(() -> AgentFrames.welcome(new byte[5])).hasMessageContaining("WELCOME");
-    assertThatThrownBy(() -> AgentFrames.exit(new byte[13])).hasMessageContaining("EXIT");
+    assertThatThrownBy(() -> AgentFrames.exit(new byte[14])).hasMessageContaining("EXIT");
+    assertThatThrownBy(() -> AgentFrames.exit(new byte[11])).hasMessageContaining("EXIT");
     assertThatThrownBy(() -> AgentFrames.stdinTaken(new byte[4]))
         .hasMessageContaining("STDIN_TAKEN");
     assertThatThrownBy(() -> AgentFrames.output(new byte[8])).hasMessageContaining("OUTPUT");

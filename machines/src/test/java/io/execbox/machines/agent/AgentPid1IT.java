@@ -73,7 +73,43 @@ class AgentPid1IT {
     }
   }
 
-  private static List<String> podmanRun(String name, List<String> args) {
+  @Test
+  void anOomKillIsFlaggedInTheExitAndAPlainSigkillIsNot() throws Exception {
+    // a shell child that the OOM killer ends: the shell itself says 137, the flag tells why
+    AgentFrames.Exit oom = exitOf("--memory=64m", "dd if=/dev/zero of=/dev/null bs=200M count=1");
+    assertThat(oom.code()).isEqualTo(137);
+    assertThat(oom.oomKilled()).as("flagged").isTrue();
+    AgentFrames.Exit killed = exitOf("--memory=64m", "kill -9 $$");
+    assertThat(killed.code()).isEqualTo(137);
+    assertThat(killed.oomKilled()).as("a plain SIGKILL is not an OOM kill").isFalse();
+  }
+
+  private static AgentFrames.Exit exitOf(String limit, String script) throws Exception {
+    String name = "execbox-agent-it-" + UUID.randomUUID().toString().substring(0, 8);
+    try (LocalAgent agent =
+            LocalAgent.start(
+                args -> podmanRun(name, args, limit),
+                "127.0.0.1",
+                InetAddress.getLoopbackAddress(),
+                List.of(),
+                "sh",
+                "-c",
+                script);
+        AgentTestClient c = agent.connect()) {
+      try {
+        c.resume(0);
+        return c.readToExit(0, true).exit;
+      } finally {
+        new ProcessBuilder("podman", "rm", "-f", name)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start()
+            .waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static List<String> podmanRun(String name, List<String> args, String... options) {
     List<String> line =
         new ArrayList<>(
             List.of(
@@ -85,11 +121,9 @@ class AgentPid1IT {
                 "--network",
                 "host",
                 "-e",
-                "EXECBOX_AGENT_SECRET",
-                "-v",
-                LocalAgent.binary() + ":/agent:ro",
-                IMAGE,
-                "/agent"));
+                "EXECBOX_AGENT_SECRET"));
+    line.addAll(List.of(options));
+    line.addAll(List.of("-v", LocalAgent.binary() + ":/agent:ro", IMAGE, "/agent"));
     line.addAll(args);
     return line;
   }
