@@ -179,6 +179,20 @@ public final class Client {
     throw new AssertionError("session " + id + " did not reach " + List.of(statuses) + ": " + last);
   }
 
+  /** Polls until the session has an exit code (a stopped one gets it when its command ends). */
+  JsonNode awaitExitCode(String id, Duration timeout) {
+    long end = System.nanoTime() + timeout.toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < end) {
+      last = get("/v1/sessions/" + id).json();
+      if (last.path("exitCode").isNumber()) {
+        return last;
+      }
+      sleep(250);
+    }
+    throw new AssertionError("session " + id + " got no exit code: " + last);
+  }
+
   /**
    * Waits, if need be, for the server's next one-minute rate-limit window, so that {@code room} is
    * left in the window before a test that counts requests against it starts: a window that rolls

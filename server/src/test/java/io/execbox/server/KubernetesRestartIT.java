@@ -92,9 +92,11 @@ class KubernetesRestartIT {
         JsonNode s = again.awaitStatus(id, Duration.ofSeconds(60), "failed", "running", "stopped");
         assertThat(s.get("status").asText()).isEqualTo("running");
         assertThat(again.post("/v1/sessions/" + id + "/stop", null).status()).isEqualTo(200);
-        // (its exit code after such a take-over is not checked yet: one run ended stopped without
-        // one, to be looked into; the note says so)
+        // the stop goes through the agent (taken over first, if the step had not yet): the
+        // command's own SIGTERM code, never a Pod deleted with the code in it
         again.awaitStatus(id, Duration.ofSeconds(30), "stopped");
+        JsonNode stopped = again.awaitExitCode(id, Duration.ofSeconds(40));
+        assertThat(stopped.get("exitCode").asInt()).as("SIGTERM's code: " + stopped).isEqualTo(143);
       } finally {
         CrashPoints.release(id);
       }

@@ -163,15 +163,19 @@ public final class SessionStep {
     } else if (action instanceof Action.RecordRunning r) {
       return Mono.just(patches.running(row, obs, r.startedAt()));
     } else if (action instanceof Action.SendTerm) {
-      return Blocking.run(() -> backend.stop(ref))
-          .thenReturn(
-              SessionPatch.create()
-                  .termSentAt(now)
-                  .reconcileAt(now.plus(shortest(policy.poll(), policy.stopGrace()))));
+      // taken over first where it can be: the signal then goes through the agent, whose exit
+      // report carries the command's code (a Pod deleted instead would take it along)
+      SessionPatch p =
+          SessionPatch.create()
+              .termSentAt(now)
+              .reconcileAt(now.plus(shortest(policy.poll(), policy.stopGrace())));
+      return takeOver(row, obs, p)
+          .flatMap(q -> Blocking.run(() -> backend.stop(ref)).thenReturn(q));
     } else if (action instanceof Action.Kill k) {
       log.info("session {}: killing ({})", row.id(), k.reason());
-      return Blocking.run(() -> backend.kill(ref))
-          .thenReturn(SessionPatch.create().reconcileAt(now.plusMillis(200)));
+      SessionPatch p = SessionPatch.create().reconcileAt(now.plusMillis(200));
+      return takeOver(row, obs, p)
+          .flatMap(q -> Blocking.run(() -> backend.kill(ref)).thenReturn(q));
     } else if (action instanceof Action.DeadlineKill) {
       log.info("session {}: deadline reached, killing", row.id());
       Mono<Void> kill = ref == null ? Mono.empty() : Blocking.run(() -> backend.kill(ref));
@@ -201,6 +205,7 @@ public final class SessionStep {
   /**
    * A running session whose stdio no process here holds (this operator restarted) is taken over at
    * once where the backend loses nothing by it: its agent kept the output, and waits for a reader.
+   * Before a stop or a kill too, so that the signal and the exit travel through the agent.
    */
   private Mono<SessionPatch> takeOver(SessionRow row, Observation obs, SessionPatch p) {
     MachineRef ref = obs.ref();
