@@ -2,10 +2,11 @@
 # Kubernetes benchmarks (scripts/bench_k8s.py), each with its baseline in the same run:
 #   bench-k8s.sh p6 [N [W]] after W warm-up Sessions (default 300), N Sessions -> N Pods + statuses, on an apiserver without a kubelet (kube-apiserver.sh)
 #   bench-k8s.sh p1 [runs] create -> first byte over the WebSocket on the real node (kube-node.sh; none may run yet)
+#   bench-k8s.sh p3 [runs] stdout throughput through the agent vs a Pod attached directly, on the real node
 # Builds the jar when stale (scripts/jar.sh); needs the cached kube build (scripts/kube-node.sh build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WHAT=${1:?p6 or p1}
+WHAT=${1:?p6, p1 or p3}
 RUN=$(mktemp -d /tmp/ebx-bench.XXXXXX)
 PORT=${BENCH_PORT:-18090}
 KEY="sk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
@@ -41,5 +42,5 @@ curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { tail -n 50 "$RUN/server
 if [[ $WHAT == p6 ]]; then
   python3 scripts/bench_k8s.py p6 "$KC" "$NS" "${2:-1000}" "${3:-300}"
 else
-  python3 scripts/bench_k8s.py p1 "$KC" "$NS" "http://127.0.0.1:$PORT" "$KEY" "${2:-11}"
+  python3 scripts/bench_k8s.py "$WHAT" "$KC" "$NS" "http://127.0.0.1:$PORT" "$KEY" ${2:+"$2"}
 fi

@@ -5,8 +5,12 @@ P6: N Session resources -> N Pods created and every Session's status written by 
     apiserver without a kubelet (Pods stay Pending), vs creating the same N Pods directly.
 P1-k8s: create -> first stdout byte over the WebSocket, on the real node, vs creating the same Pod
     directly and reading its first byte through the apiserver (watch until it runs, then its log).
+P3-k8s: stdout throughput of a session (64 MiB, through the in-machine agent and a port-forward) to a
+    WebSocket client, vs reading the same command's output from a Pod created directly, attached
+    through the apiserver (pods/attach, WebSocket, v4.channel.k8s.io).
 Usage: bench_k8s.py p6 KUBECONFIG NAMESPACE [N [WARMUP]]  (WARMUP Sessions first, on the same operator)
        bench_k8s.py p1 KUBECONFIG NAMESPACE BASE_URL KEY [runs]
+       bench_k8s.py p3 KUBECONFIG NAMESPACE BASE_URL KEY [runs]
 """
 import base64, concurrent.futures as cf, json, os, re, secrets, ssl, statistics, sys, tempfile, time
 import urllib.error, urllib.request
@@ -186,11 +190,106 @@ def p1(api, ns, base, key, runs):
     print(f"P1-k8s ratio (medians): {statistics.median(ours) / statistics.median(direct):.2f}x (target <= 1.3x)")
 
 
+P3_SIZE = 64 << 20
+# the same command on both sides; the pause lets the direct side attach before the output starts
+P3_COMMAND = ["sh", "-c", f"sleep 2; head -c {P3_SIZE} /dev/zero"]
+
+
+def attach_direct(api, ns, name):
+    """A WebSocket to the Pod's pods/attach (stdout only); returns the socket, ready to read."""
+    import attach, socket, ssl, urllib.parse
+    u = urllib.parse.urlparse(api.server)
+    raw = socket.create_connection((u.hostname, u.port))
+    sock = api.ctx.wrap_socket(raw, server_hostname=u.hostname)
+    nonce = base64.b64encode(os.urandom(16)).decode()
+    path = f"/api/v1/namespaces/{ns}/pods/{name}/attach?container=session&stdout=true"
+    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {nonce}\r\nSec-WebSocket-Version: 13\r\n"
+                  f"Sec-WebSocket-Protocol: v4.channel.k8s.io\r\nAuthorization: Bearer {api.token}\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    if head.split(b" ", 2)[1] != b"101":
+        raise RuntimeError("pods/attach refused: " + head.decode(errors="replace"))
+    return sock
+
+
+def throughput_direct(api, ns):
+    """(MB/s from the first stdout byte to the end of the stream, bytes read)."""
+    import attach
+    name = "direct-" + secrets.token_hex(6)
+    api.call("POST", f"/api/v1/namespaces/{ns}/pods", pod(name, P3_COMMAND))
+    w = api.call("GET", f"/api/v1/namespaces/{ns}/pods?watch=1&fieldSelector=metadata.name%3D{name}", stream=True)
+    for line in w:
+        st = (json.loads(line)["object"].get("status", {}).get("containerStatuses") or [{}])[0].get("state", {})
+        if "running" in st:
+            break
+    w.close()
+    sock = attach_direct(api, ns, name)
+    reader = attach.Reader(sock)
+    first = None; total = 0
+    try:
+        while True:
+            op, msg = reader.message()
+            if op == 8:
+                break
+            if op == 2 and msg and msg[0] == 1 and len(msg) > 1:
+                first = first or time.perf_counter()
+                total += len(msg) - 1
+    except (EOFError, OSError):
+        pass
+    end = time.perf_counter()
+    sock.close()
+    api.call("DELETE", f"/api/v1/namespaces/{ns}/pods/{name}?gracePeriodSeconds=0")
+    return total / (end - first) / 1e6, total
+
+
+def throughput_execbox(base, key):
+    import attach
+    body = json.dumps({"image": IMAGE, "command": P3_COMMAND}).encode()
+    req = urllib.request.Request(base + "/v1/sessions", data=body, method="POST",
+                                 headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        sid = json.load(r)["id"]
+    sock = attach.connect(base, sid, key)
+    reader = attach.Reader(sock)
+    first = None; total = 0; end = None
+    while end is None:
+        op, msg = reader.message()
+        if op == 8:
+            raise SystemExit("execbox session %s closed before its exit frame" % sid)
+        if op == 2 and msg and msg[0] == 2:
+            first = first or time.perf_counter()
+            total += len(msg) - 5
+        elif op == 2 and msg and msg[0] == 4:
+            end = time.perf_counter()
+    sock.close()
+    if total != P3_SIZE:
+        raise SystemExit(f"execbox session {sid}: {total} bytes of {P3_SIZE}")
+    return total / (end - first) / 1e6, total
+
+
+def p3(api, ns, base, key, runs):
+    throughput_direct(api, ns); throughput_execbox(base, key)  # warm up both paths
+    ours, direct, short = [], [], 0
+    for _ in range(runs):  # interleaved, so both sides see the same conditions
+        rate, n = throughput_direct(api, ns)
+        direct.append(rate); short += n != P3_SIZE
+        ours.append(throughput_execbox(base, key)[0])
+    fmt = lambda xs: "%.0f / %.0f / %.0f MB/s" % (min(xs), statistics.median(xs), max(xs))
+    print(f"P3-k8s execbox (agent -> port-forward -> WebSocket), min/median/max: {fmt(ours)} (every byte, every run)")
+    print(f"P3-k8s baseline (Pod created directly, pods/attach), min/median/max: {fmt(direct)}"
+          f" ({short} of {runs} runs arrived short: the node's containerd closes the stream early)")
+    print(f"P3-k8s ratio (medians): {statistics.median(ours) / statistics.median(direct):.2f}x (target >= 0.8x)")
+
+
 if __name__ == "__main__":
     what, kubeconfig, ns = sys.argv[1], sys.argv[2], sys.argv[3]
     api = Api(kubeconfig)
     if what == "p6":
         p6(api, ns, int(sys.argv[4]) if len(sys.argv) > 4 else 1000,
            int(sys.argv[5]) if len(sys.argv) > 5 else 300)
+    elif what == "p3":
+        p3(api, ns, sys.argv[4], sys.argv[5], int(sys.argv[6]) if len(sys.argv) > 6 else 5)
     else:
         p1(api, ns, sys.argv[4], sys.argv[5], int(sys.argv[6]) if len(sys.argv) > 6 else 11)

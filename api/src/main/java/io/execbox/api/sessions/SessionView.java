@@ -10,6 +10,7 @@ import io.execbox.crds.SessionSpec;
 import io.execbox.store.SessionRow;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
+import java.util.List;
 import java.util.Map;
 
 /** A session as the API shows it (docs/API.md); {@code reason} is an extension. */
@@ -33,7 +34,23 @@ public record SessionView(
     @Schema(description = "The command's exit code, once it exited (137 after a kill)")
         Integer exitCode,
     @Schema(description = "Why the session failed or was killed (extension)") String reason,
-    Network network) {
+    Network network,
+    @Schema(
+            description =
+                "What this session's backend cannot give it, when something (extension): on"
+                    + " kubernetes, an image's default command runs without the in-machine agent")
+        List<String> notes) {
+
+  /**
+   * On the kubernetes backend a session without a {@code command} runs its image's default command,
+   * whose entrypoint the control plane cannot know: not behind the agent, its output followed from
+   * the Pod's log.
+   */
+  static final String DEFAULT_COMMAND_FROM_LOG =
+      "the image's default command runs without the in-machine agent (give a command to get it):"
+          + " its output is read from the Pod's log, stdout and stderr merged on stdout, and may be"
+          + " cut short by the node's runtime (then it ends with an error frame); stdin cannot be"
+          + " half-closed and stop waits out the grace period";
 
   /** How the session reaches the network; {@code host} and {@code ports} once it is exposed. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -62,8 +79,14 @@ public record SessionView(
   /** The view of a row: its recorded status, times and network, the mode from its spec. */
   static SessionView of(SessionRow r, ObjectMapper json) {
     Network network;
+    List<String> notes = null;
     try {
-      String mode = json.readValue(r.specJson(), SessionSpec.class).networkOrDefault().wire();
+      SessionSpec spec = json.readValue(r.specJson(), SessionSpec.class);
+      String mode = spec.networkOrDefault().wire();
+      if ("kubernetes".equals(r.backend())
+          && (spec.getCommand() == null || spec.getCommand().isEmpty())) {
+        notes = List.of(DEFAULT_COMMAND_FROM_LOG);
+      }
       Network published =
           r.networkJson() == null ? null : json.readValue(r.networkJson(), Network.class);
       network =
@@ -82,6 +105,7 @@ public record SessionView(
         Rfc3339.format(r.endedAt()),
         r.exitCode(),
         r.reason(),
-        network);
+        network,
+        notes);
   }
 }

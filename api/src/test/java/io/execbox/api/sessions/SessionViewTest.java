@@ -23,13 +23,25 @@ class SessionViewTest {
       Instant endedAt,
       Integer exitCode,
       String reason) {
+    return row("docker", status, specJson, networkJson, startedAt, endedAt, exitCode, reason);
+  }
+
+  static SessionRow row(
+      String backend,
+      String status,
+      String specJson,
+      String networkJson,
+      Instant startedAt,
+      Instant endedAt,
+      Integer exitCode,
+      String reason) {
     return new SessionRow(
         ID,
         "acct_1",
         status,
         specJson,
         "busybox",
-        "docker",
+        backend,
         null,
         CREATED,
         CREATED.plusSeconds(300),
@@ -71,6 +83,31 @@ class SessionViewTest {
                     + ID
                     + "','status':'pending','image':'busybox',"
                     + "'createdAt':'2026-01-02T03:04:05.123Z','network':{'mode':'outgoing'}}"));
+  }
+
+  @Test
+  void onKubernetesAnImagesDefaultCommandSaysItRunsWithoutTheAgent() {
+    String noCommand = "{\"image\":\"busybox\"}";
+    String command = "{\"image\":\"busybox\",\"command\":[\"true\"]}";
+    JsonNode k8s =
+        rendered(
+            SessionView.of(
+                row("kubernetes", "running", noCommand, null, null, null, null, null), JSON));
+    assertThat(k8s.path("notes").get(0).asText()).startsWith("the image's default command runs");
+    assertThat(
+            rendered(
+                    SessionView.of(
+                        row("kubernetes", "running", command, null, null, null, null, null), JSON))
+                .has("notes"))
+        .as("behind the agent")
+        .isFalse();
+    assertThat(
+            rendered(
+                    SessionView.of(
+                        row("docker", "running", noCommand, null, null, null, null, null), JSON))
+                .has("notes"))
+        .as("docker knows the image's entrypoint")
+        .isFalse();
   }
 
   @Test
