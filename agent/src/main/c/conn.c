@@ -114,10 +114,13 @@ static void fill(struct conn *c) {
     c->outoff = 0;
   }
   if (c->welcome) {
-    if (room(c) < HEADER + 6) return;
-    unsigned char *p = frame(c, T_WELCOME, 0, 6);
+    if (room(c) < HEADER + 15) return;
+    unsigned char *p = frame(c, T_WELCOME, 0, 15);
     p[0] = VERSION >> 8, p[1] = VERSION & 0xff;
     put32(p + 2, (uint32_t)P.pid);
+    /* what a control plane that reconnects must not send again, nor fail to send */
+    put64(p + 6, P.taken + (P.inlen - P.inoff));
+    p[14] = P.in_state == IN_OPEN ? 0 : 1;
     c->welcome = 0;
   }
   while (c->nerrs) {

@@ -2,7 +2,6 @@ package io.execbox.machines.agent;
 
 import io.execbox.machines.IoChannel;
 import io.execbox.machines.OutputSink;
-import io.execbox.machines.StreamKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,12 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -64,8 +61,7 @@ public final class AgentChannel implements IoChannel {
   private OutputStream out;
   private long next;
   private long acked;
-  private long stdinSent;
-  private long stdinTaken;
+  private final StdinLedger stdin = new StdinLedger();
   private boolean stdinClosed;
   private boolean stdinGone;
   private boolean closed;
@@ -111,20 +107,11 @@ public final class AgentChannel implements IoChannel {
     }
     executor.execute(() -> redial(0));
     try {
-      firstConnection.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      AgentHandshake.await(firstConnection, timeout, sessionId);
       return this;
-    } catch (ExecutionException e) {
+    } catch (IOException e) {
       close();
-      throw new IOException(
-          "cannot reach the agent of session " + sessionId + ": " + e.getCause().getMessage(),
-          e.getCause());
-    } catch (TimeoutException e) {
-      close();
-      throw new IOException("the agent of session " + sessionId + " did not answer in " + timeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      close();
-      throw new IOException("interrupted", e);
+      throw e;
     }
   }
 
@@ -141,7 +128,8 @@ public final class AgentChannel implements IoChannel {
     }
     AgentTransport t = null;
     try {
-      t = AgentHandshake.open(dialer, MAIN, secret, timers);
+      AgentHandshake.Opened opened = AgentHandshake.open(dialer, MAIN, secret, timers);
+      t = opened.transport();
       synchronized (this) {
         if (closed || ended) {
           t.close();
@@ -150,9 +138,8 @@ public final class AgentChannel implements IoChannel {
         long from = next;
         transport = t;
         out = t.output();
-        // stdin in flight on a broken connection is not known to have arrived
-        stdinSent = stdinTaken;
         send(AgentFrames.RESUME, ByteBuffer.allocate(8).putLong(from).array());
+        resendStdin(opened.welcome());
         notifyAll();
       }
       firstConnection.complete(null);
@@ -180,12 +167,7 @@ public final class AgentChannel implements IoChannel {
           exit(f.payload());
           // not closed at once: the ACK just written must reach the agent (a port-forward still
           // holds it in a pipe), and the agent closes the connection itself when it exits
-          try {
-            timers.schedule(
-                () -> AgentHandshake.closeQuietly(t), LINGER.toMillis(), TimeUnit.MILLISECONDS);
-          } catch (RejectedExecutionException closing) {
-            AgentHandshake.closeQuietly(t);
-          }
+          AgentHandshake.closeLater(t, LINGER, timers);
           return;
         }
         case AgentFrames.STDIN_TAKEN -> stdinTaken(ByteBuffer.wrap(f.payload()).getLong());
@@ -198,28 +180,21 @@ public final class AgentChannel implements IoChannel {
   }
 
   private void output(byte[] p, boolean idle) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(p);
-    long offset = b.getLong();
-    int stream = b.get();
-    byte[] data = Arrays.copyOfRange(p, 9, p.length);
+    AgentFrames.Output o = AgentFrames.output(p);
     long expected;
     synchronized (this) {
       expected = next;
     }
-    if (offset > expected) {
-      log.warn(
-          "session {}: the agent no longer had {} bytes of output", sessionId, offset - expected);
-      sink.onSkipped(offset - expected);
-    } else if (offset < expected) {
-      int skip = (int) Math.min(data.length, expected - offset);
-      data = Arrays.copyOfRange(data, skip, data.length);
-      offset += skip;
+    if (o.offset() > expected) {
+      log.warn("session {}: the agent no longer had {} bytes", sessionId, o.offset() - expected);
+      sink.onSkipped(o.offset() - expected);
     }
-    if (data.length > 0) {
-      sink.onOutput(stream == 2 ? StreamKind.STDERR : StreamKind.STDOUT, data);
+    o = o.from(expected);
+    if (o.data().length > 0) {
+      sink.onOutput(o.stream(), o.data());
     }
     synchronized (this) {
-      next = offset + data.length;
+      next = Math.max(next, o.end());
       if (idle || next - acked >= ACK_EVERY) {
         ack();
       }
@@ -259,8 +234,27 @@ public final class AgentChannel implements IoChannel {
   }
 
   private synchronized void stdinTaken(long total) {
-    stdinTaken = Math.max(stdinTaken, total);
+    stdin.taken(total);
     notifyAll();
+  }
+
+  /**
+   * On a new connection: stdin that a broken one carried and the agent did not get is sent again,
+   * from what its WELCOME says arrived, and so is an end of file it did not get.
+   */
+  private void resendStdin(AgentFrames.Welcome welcome) throws IOException {
+    if (!welcome.knowsStdin()) {
+      stdin.forgetInFlight();
+      return;
+    }
+    if (!welcome.stdinClosed()) {
+      for (byte[] part : stdin.since(welcome.stdinReceived())) {
+        send(AgentFrames.STDIN, part);
+      }
+      if (stdinClosed) {
+        send(AgentFrames.STDIN_CLOSE, new byte[0]);
+      }
+    }
   }
 
   private synchronized void agentError(String text) {
@@ -348,7 +342,7 @@ public final class AgentChannel implements IoChannel {
         if (!stdinOpen()) {
           throw new IOException("stdin is closed");
         }
-        if (out != null && stdinSent - stdinTaken < STDIN_WINDOW) {
+        if (out != null && stdin.inFlight() < STDIN_WINDOW) {
           break;
         }
         try {
@@ -359,9 +353,10 @@ public final class AgentChannel implements IoChannel {
         }
       }
       int n = (int) Math.min(data.length - at, Math.min(STDIN_FRAME, STDIN_WINDOW));
-      send(AgentFrames.STDIN, Arrays.copyOfRange(data, at, at + n));
-      stdinSent += n;
+      byte[] chunk = Arrays.copyOfRange(data, at, at + n);
+      stdin.sent(chunk);
       at += n;
+      sendOrDrop(AgentFrames.STDIN, chunk);
     }
   }
 
@@ -373,7 +368,7 @@ public final class AgentChannel implements IoChannel {
     stdinClosed = true;
     notifyAll();
     if (out != null && !ended) {
-      send(AgentFrames.STDIN_CLOSE, new byte[0]);
+      sendOrDrop(AgentFrames.STDIN_CLOSE, new byte[0]);
     }
   }
 
@@ -395,6 +390,23 @@ public final class AgentChannel implements IoChannel {
     AgentHandshake.closeQuietly(t);
     firstConnection.completeExceptionally(new IOException("closed"));
     end(new IOException("detached"));
+  }
+
+  /**
+   * Sends stdin or its end; a connection that fails doing so is dropped, and the next one sends it
+   * again (the ledger kept the bytes, and the end of file is sent again while not confirmed).
+   */
+  private void sendOrDrop(int type, byte[] payload) {
+    try {
+      send(type, payload);
+    } catch (IOException e) {
+      log.debug(
+          "session {}: stdin write failed ({}); sent again on the next connection",
+          sessionId,
+          e.toString());
+      AgentHandshake.closeQuietly(transport);
+      out = null;
+    }
   }
 
   private void send(int type, byte[] payload) throws IOException {

@@ -74,13 +74,31 @@ public final class AgentFrames {
   public static final int ERROR = 0x85;
 
   /** A WELCOME's payload. */
-  public record Welcome(int version, long pid) {}
+  public record Welcome(int version, long pid, long stdinReceived, boolean stdinClosed) {
+    public Welcome(int version, long pid) {
+      this(version, pid, -1, false);
+    }
+
+    /** Whether the agent said how much stdin it has (a 6-byte WELCOME does not). */
+    public boolean knowsStdin() {
+      return stdinReceived >= 0;
+    }
+  }
 
   /** An OUTPUT's payload: {@code data} are the channel's bytes from {@code offset} on. */
   public record Output(long offset, StreamKind stream, byte[] data) {
     /** The offset after these bytes. */
     public long end() {
       return offset + data.length;
+    }
+
+    /** These bytes from {@code expected} on: the same when they begin there or later. */
+    public Output from(long expected) {
+      if (offset >= expected) {
+        return this;
+      }
+      int skip = (int) Math.min(data.length, expected - offset);
+      return new Output(offset + skip, stream, Arrays.copyOfRange(data, skip, data.length));
     }
   }
 
@@ -183,9 +201,20 @@ public final class AgentFrames {
 
   /** Parses a WELCOME's payload. */
   public static Welcome welcome(byte[] payload) throws IOException {
-    expect(WELCOME, payload, 6);
+    if (payload.length != 6 && payload.length != 15) {
+      throw malformed(WELCOME, payload);
+    }
     ByteBuffer b = ByteBuffer.wrap(payload);
-    return new Welcome(b.getShort() & 0xffff, Integer.toUnsignedLong(b.getInt()));
+    int version = b.getShort() & 0xffff;
+    long pid = Integer.toUnsignedLong(b.getInt());
+    if (!b.hasRemaining()) {
+      return new Welcome(version, pid);
+    }
+    long received = b.getLong();
+    if (received < 0) {
+      throw new IOException("WELCOME with stdin received beyond 2^63");
+    }
+    return new Welcome(version, pid, received, b.get() != 0);
   }
 
   /** Parses an OUTPUT's payload; its bytes are copied out. */

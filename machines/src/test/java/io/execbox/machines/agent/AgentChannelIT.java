@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -204,6 +205,28 @@ class AgentChannelIT {
         .as("the agent exits once acknowledged")
         .isTrue();
     assertThat(agent.exitValue()).isZero();
+  }
+
+  @Test
+  void stdinArrivesExactlyOnceThroughConnectionsThatKeepBreaking() throws Exception {
+    // cat echoes it: its output breaks the connections while stdin is in flight on them
+    int port = start("sh", "-c", "cat; echo after >&2");
+    Collected sink = new Collected();
+    AtomicInteger connections = new AtomicInteger();
+    int[] code = {-1};
+    AgentChannel c = open(port, sink, breaking(port, connections), code);
+    byte[] input = new byte[12 << 20];
+    new Random(11).nextBytes(input);
+    for (int at = 0; at < input.length; at += 100_000) {
+      c.writeStdin(Arrays.copyOfRange(input, at, Math.min(input.length, at + 100_000)));
+    }
+    c.closeStdin();
+    assertThat(sink.ended.get(60, TimeUnit.SECONDS)).isNull();
+    assertThat(sink.stdout.size()).as("stdin bytes echoed").isEqualTo(input.length);
+    assertThat(sha256(sink.stdout.toByteArray())).isEqualTo(sha256(input));
+    assertThat(sink.stderr.toString(StandardCharsets.US_ASCII)).isEqualTo("after\n");
+    assertThat(code[0]).isZero();
+    assertThat(connections.get()).as("connections it took").isGreaterThan(3);
   }
 
   @Test

@@ -62,6 +62,9 @@ class AgentFramesTest {
     assertThat(AgentFrames.welcome(hex("0001 00003039")))
         .isEqualTo(new AgentFrames.Welcome(1, 12345));
     assertThat(AgentFrames.welcome(hex("0001 ffffffff")).pid()).isEqualTo(4294967295L);
+    assertThat(AgentFrames.welcome(hex("0001 00003039")).knowsStdin()).isFalse();
+    assertThat(AgentFrames.welcome(hex("0001 00003039 0000000000100001 01")))
+        .isEqualTo(new AgentFrames.Welcome(1, 12345, (1 << 20) + 1, true));
     AgentFrames.Output o = AgentFrames.output(hex("0000000000000010 02 6869"));
     assertThat(o.offset()).isEqualTo(16);
     assertThat(o.stream()).isEqualTo(StreamKind.STDERR);
@@ -81,6 +84,7 @@ class AgentFramesTest {
   @Test
   void malformedReplyPayloadsAreErrors() {
     assertThatThrownBy(() -> AgentFrames.welcome(new byte[5])).hasMessageContaining("WELCOME");
+    assertThatThrownBy(() -> AgentFrames.welcome(new byte[14])).hasMessageContaining("WELCOME");
     assertThatThrownBy(() -> AgentFrames.exit(new byte[14])).hasMessageContaining("EXIT");
     assertThatThrownBy(() -> AgentFrames.exit(new byte[11])).hasMessageContaining("EXIT");
     assertThatThrownBy(() -> AgentFrames.stdinTaken(new byte[4]))
