@@ -28,6 +28,7 @@ public final class Store implements AutoCloseable {
   private final MachineRepository machines;
   private final UsageRepository usage;
   private final OutputArchive outputs;
+  private final RateCounters rateCounters;
   private final Flux<String> sessionWakeups;
   private final Sinks.Empty<Void> closing = Sinks.empty();
 
@@ -58,6 +59,7 @@ public final class Store implements AutoCloseable {
     this.machines = new MachineRepository(db);
     this.usage = new UsageRepository(db);
     this.outputs = new OutputArchive(db, tx, sessions);
+    this.rateCounters = new RateCounters(db);
     this.sessionWakeups = listen(SESSIONS_CHANNEL).share();
   }
 
@@ -79,6 +81,10 @@ public final class Store implements AutoCloseable {
 
   public OutputArchive outputs() {
     return outputs;
+  }
+
+  public RateCounters rateCounters() {
+    return rateCounters;
   }
 
   /**
