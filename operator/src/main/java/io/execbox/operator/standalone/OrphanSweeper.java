@@ -27,6 +27,9 @@ public final class OrphanSweeper implements AutoCloseable {
   private final BooleanSupplier active;
   private volatile Passes running;
 
+  /** Set by {@link #close}: no further step starts. */
+  private volatile boolean stopping;
+
   public OrphanSweeper(Store store, MachineBackend backend, Duration interval) {
     this(store, backend, interval, () -> true);
   }
@@ -44,6 +47,7 @@ public final class OrphanSweeper implements AutoCloseable {
   }
 
   public synchronized void start() {
+    stopping = false;
     // a sweep slower than the interval skips ticks: an interval that overflowed would end the
     // sweeps for good (it did, while a blocked shared pool held the sweep up for 15 s)
     running =
@@ -81,7 +85,7 @@ public final class OrphanSweeper implements AutoCloseable {
   private Mono<Integer> destroyOrphans(List<MachineSummary> machines, Set<String> live) {
     return Flux.fromIterable(machines)
         .filter(m -> m.sessionId() == null || !live.contains(m.sessionId()))
-        .filter(m -> running == null || !running.stopping())
+        .filter(m -> !stopping)
         .concatMap(
             m ->
                 Mono.fromRunnable(
@@ -104,7 +108,9 @@ public final class OrphanSweeper implements AutoCloseable {
   public void close() {
     Passes r;
     synchronized (this) {
+      stopping = true;
       r = running;
+      running = null; // a second close (the lifecycle's, then the bean's) has nothing to do
     }
     if (r != null) {
       r.close(StandaloneLoop.STOP_BOUND);

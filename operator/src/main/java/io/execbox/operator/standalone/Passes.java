@@ -37,11 +37,6 @@ final class Passes {
             .subscribe(null, done::completeExceptionally, () -> done.complete(null));
   }
 
-  /** Whether a stop was asked: a pass under way starts no further work. */
-  boolean stopping() {
-    return stopping;
-  }
-
   /** Takes no further pass and waits up to {@code bound} for the one under way; then cancels it. */
   void close(Duration bound) {
     stopping = true;

@@ -37,6 +37,9 @@ public final class StandaloneLoop implements AutoCloseable {
   private final int concurrency;
   private volatile Passes running;
 
+  /** Set by {@link #close}: no further step starts. */
+  private volatile boolean stopping;
+
   /** How long a stop waits for the pass under way (its steps) to end before cancelling it. */
   public static final Duration STOP_BOUND = Duration.ofSeconds(10);
 
@@ -58,6 +61,7 @@ public final class StandaloneLoop implements AutoCloseable {
   }
 
   public synchronized void start() {
+    stopping = false;
     if (running != null) {
       return;
     }
@@ -90,7 +94,7 @@ public final class StandaloneLoop implements AutoCloseable {
         .sessions()
         .dueIds(256)
         // once stopping, steps under way end and no further one starts
-        .filter(id -> running == null || !running.stopping())
+        .filter(id -> !stopping)
         .flatMap(this::reconcile, concurrency)
         .then()
         .doOnSuccess(x -> passes.succeeded(PASS))
@@ -139,7 +143,9 @@ public final class StandaloneLoop implements AutoCloseable {
   public void close() {
     Passes r;
     synchronized (this) {
+      stopping = true;
       r = running;
+      running = null; // a second close (the lifecycle's, then the bean's) has nothing to do
     }
     if (r != null) {
       r.close(STOP_BOUND);
