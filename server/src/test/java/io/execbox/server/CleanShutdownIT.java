@@ -40,6 +40,7 @@ class CleanShutdownIT {
     pb.environment().put("SERVER_PORT", String.valueOf(port));
     pb.environment().put("MANAGEMENT_SERVER_PORT", "0");
     Process server = pb.start();
+    List<String> sessions = new java.util.ArrayList<>();
     try {
       awaitStart(log, server);
       String base = "http://127.0.0.1:" + port;
@@ -49,9 +50,10 @@ class CleanShutdownIT {
       assertThat(a.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
       assertThat(a.out()).isEqualTo("hi\n");
       for (int i = 0; i < 3; i++) {
-        c.create(Client.sh("sleep 60"));
+        sessions.add(c.create(Client.sh("sleep 60")));
       }
       String running = c.create(Client.sh("echo started; sleep 60"));
+      sessions.add(running);
       c.awaitStatus(running, Duration.ofSeconds(30), "running");
       Client.Attach held = c.attach(running);
       long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
@@ -97,7 +99,29 @@ class CleanShutdownIT {
       assertThat(after).as("the shutdown was logged").contains("Commencing graceful shutdown");
     } finally {
       server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      // the stopped server left its sessions' containers to the next start, which never comes
+      for (String id : sessions) {
+        removeContainer(id);
+      }
     }
+  }
+
+  /** Removes a session's container through the runtime's API (as the backend names it). */
+  private static void removeContainer(String sessionId) throws Exception {
+    String socket = System.getenv("DOCKER_HOST").replaceFirst("^unix://", "");
+    String name = "execbox-" + sessionId.replace('_', '-');
+    new ProcessBuilder(
+            "curl",
+            "-s",
+            "--unix-socket",
+            socket,
+            "-X",
+            "DELETE",
+            "http://d/v1.41/containers/" + name + "?force=1")
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start()
+        .waitFor(30, TimeUnit.SECONDS);
   }
 
   private static void awaitStart(Path log, Process server) throws IOException {
