@@ -10,7 +10,7 @@ bash scripts/podman.sh install >/dev/null
 bash scripts/podman.sh images
 export DOCKER_HOST; DOCKER_HOST=$(bash scripts/podman.sh serve "$RUN/podman.sock" | sed -n 's/^DOCKER_HOST=//p')
 JAR=$(bash scripts/jar.sh)
-EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/data SERVER_PORT=$PORT EXECBOX_RATE_LIMIT_PER_MINUTE=100000 \
+EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/data SERVER_PORT=$PORT MANAGEMENT_SERVER_PORT=0 EXECBOX_RATE_LIMIT_PER_MINUTE=100000 \
   EXECBOX_RETENTION=128MB java -jar "$JAR" >"$RUN/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; bash scripts/podman.sh stop "$RUN/podman.sock"; rm -rf "$RUN"' EXIT

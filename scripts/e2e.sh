@@ -26,7 +26,7 @@ check "a missing runtime socket stops start-up with one clear line" \
   '[[ $rc != 0 ]] && grep -q "^execbox: cannot start: .*DOCKER_HOST" <<<"$out"'
 
 # a real start on embedded defaults, JSON logs
-EXECBOX_LOG_FORMAT=json EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/data SERVER_PORT=$PORT \
+EXECBOX_LOG_FORMAT=json EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/data SERVER_PORT=$PORT MANAGEMENT_SERVER_PORT=0 \
   java -jar "$JAR" >"$RUN/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
@@ -51,7 +51,7 @@ check "no key ever reaches the log" '! grep -q "$KEY" "$RUN/server.log" && ! gre
 
 kill "$PID"; wait "$PID" 2>/dev/null; PID=
 # sessions survive a restart of the jar (embedded data kept)
-EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/data SERVER_PORT=$PORT java -jar "$JAR" >"$RUN/server2.log" 2>&1 &
+EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/data SERVER_PORT=$PORT MANAGEMENT_SERVER_PORT=0 java -jar "$JAR" >"$RUN/server2.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
 check "a session survives a restart of the jar" \
@@ -66,7 +66,7 @@ if [[ -n ${EXECBOX_TEST_KUBECONFIG:-} ]]; then
   NS=execbox-e2e-$$
   kc apply -f helm/execbox/crds/ >/dev/null && kc create namespace "$NS" >/dev/null
   KUBECONFIG=$EXECBOX_TEST_KUBECONFIG EXECBOX_MODE=kubernetes EXECBOX_BACKEND=kubernetes EXECBOX_NAMESPACE=$NS \
-    EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/k8s SERVER_PORT=$PORT java -jar "$JAR" >"$RUN/server-k8s.log" 2>&1 &
+    EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/k8s SERVER_PORT=$PORT MANAGEMENT_SERVER_PORT=0 java -jar "$JAR" >"$RUN/server-k8s.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
   check "kubernetes mode: GET /health answers UP with the kubernetes backend" \
@@ -116,7 +116,7 @@ fi
 # file, out of the log, and the printed example works as printed
 if [[ -z ${E2E_SKIP_RUN_LOCAL:-} ]]; then
   LOCAL_PORT=$((PORT + 7))
-  EXECBOX_HOME=$RUN/home SERVER_PORT=$LOCAL_PORT bash scripts/run-local.sh >"$RUN/run-local.log" 2>&1 &
+  EXECBOX_HOME=$RUN/home SERVER_PORT=$LOCAL_PORT MANAGEMENT_SERVER_PORT=0 bash scripts/run-local.sh >"$RUN/run-local.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$LOCAL_PORT/health" >/dev/null && break; sleep 0.5; done
   local_key=$(cat "$RUN/home/api-key" 2>/dev/null)

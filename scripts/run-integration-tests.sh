@@ -42,7 +42,7 @@ kc apply -f helm/execbox/crds/ >/dev/null && kc create namespace "$NS" >/dev/nul
 echo "== the server in kubernetes mode"
 JAR=$(bash scripts/jar.sh) || fail "the server jar did not build"
 KUBECONFIG=$KC EXECBOX_MODE=kubernetes EXECBOX_BACKEND=kubernetes EXECBOX_NAMESPACE=$NS \
-  EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/data SERVER_PORT=$PORT \
+  EXECBOX_BOOTSTRAP_KEY=$KEY EXECBOX_DATA_DIR=$RUN/data SERVER_PORT=$PORT MANAGEMENT_SERVER_PORT=0 \
   java -jar "$JAR" >"$RUN/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done

@@ -67,6 +67,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if not .Values.hostNetwork }}
 - name: SERVER_ADDRESS
   value: "0.0.0.0"
+- name: MANAGEMENT_SERVER_ADDRESS
+  value: "0.0.0.0"
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}

@@ -22,6 +22,8 @@ class CommonConfiguration {
         p.defaultTimeoutMs(),
         p.maxActiveSessions(),
         p.rateLimitPerMinute(),
+        p.accountRateLimit(),
+        p.maxKeysPerAccount(),
         p.adminToken(),
         p.advertiseAddress());
   }

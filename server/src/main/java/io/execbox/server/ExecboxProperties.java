@@ -45,6 +45,9 @@ import org.springframework.util.unit.DataSize;
  * @param defaultTimeoutMs Deadline of a session that gives none, in milliseconds.
  * @param maxActiveSessions Pending and running sessions allowed to each new account.
  * @param rateLimitPerMinute Requests per minute per API key, and per client address.
+ * @param accountRateLimitPerMinute Requests per minute per account, all its keys together, counted
+ *     for the whole installation (every api replica). When absent, 3 times the per-key limit.
+ * @param maxKeysPerAccount Live (not revoked) API keys an account may have.
  * @param defaultCpuMillis CPU limit of a session that gives none, in thousandths of a CPU.
  * @param defaultMemoryMb Memory limit of a session that gives none, in MiB.
  * @param stopGrace Time a stopped command has between SIGTERM and SIGKILL.
@@ -72,6 +75,8 @@ public record ExecboxProperties(
     @DefaultValue("" + Deadlines.DEFAULT_TIMEOUT_MS) int defaultTimeoutMs,
     @DefaultValue("10") int maxActiveSessions,
     @DefaultValue("100") int rateLimitPerMinute,
+    Integer accountRateLimitPerMinute,
+    @DefaultValue("20") int maxKeysPerAccount,
     @DefaultValue("1000") int defaultCpuMillis,
     @DefaultValue("512") int defaultMemoryMb,
     @DefaultValue("10s") Duration stopGrace,
@@ -127,6 +132,10 @@ public record ExecboxProperties(
     atLeast("execbox.default-timeout-ms", defaultTimeoutMs, 1);
     atLeast("execbox.max-active-sessions", maxActiveSessions, 1);
     atLeast("execbox.rate-limit-per-minute", rateLimitPerMinute, 1);
+    if (accountRateLimitPerMinute != null) {
+      atLeast("execbox.account-rate-limit-per-minute", accountRateLimitPerMinute, 1);
+    }
+    atLeast("execbox.max-keys-per-account", maxKeysPerAccount, 1);
     atLeast("execbox.default-cpu-millis", defaultCpuMillis, 1);
     atLeast("execbox.default-memory-mb", defaultMemoryMb, 1);
     notNegative("execbox.stop-grace", present("execbox.stop-grace", stopGrace));
@@ -149,6 +158,13 @@ public record ExecboxProperties(
     return dataDir == null
         ? Path.of(System.getProperty("user.home"), ".execbox", "data")
         : Path.of(dataDir);
+  }
+
+  /** {@link #accountRateLimitPerMinute}, or 3 times the per-key limit. */
+  public int accountRateLimit() {
+    return accountRateLimitPerMinute != null
+        ? accountRateLimitPerMinute
+        : (int) Math.min(Integer.MAX_VALUE, 3L * rateLimitPerMinute);
   }
 
   /** {@link #reconcileConcurrency}, or the default of the mode. */

@@ -40,7 +40,8 @@ class StoreConfiguration {
     }
     Path dir = p.dataDirectory();
     try {
-      EmbeddedDatabase embedded = EmbeddedDatabase.start(dir.resolve("postgres"));
+      // stopped by this context, after everything that uses it (never by a hook of its own)
+      EmbeddedDatabase embedded = EmbeddedDatabase.start(dir.resolve("postgres"), false);
       return new Database(embedded.settings(), embedded);
     } catch (RuntimeException e) {
       throw new ConfigurationException(

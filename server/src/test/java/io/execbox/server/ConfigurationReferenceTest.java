@@ -35,6 +35,8 @@ class ConfigurationReferenceTest {
       Set.of(
           "SERVER_PORT", // Spring Boot's server.port
           "SERVER_ADDRESS", // Spring Boot's server.address
+          "MANAGEMENT_SERVER_PORT", // Spring Boot's management.server.port
+          "MANAGEMENT_SERVER_ADDRESS", // Spring Boot's management.server.address
           "KUBECONFIG", // the Kubernetes client's
           "EXECBOX_LOG_FORMAT"); // read by main before logging starts, so not a Spring setting
 
@@ -146,7 +148,9 @@ class ConfigurationReferenceTest {
         Map<String, Object> env = new LinkedHashMap<>();
         for (JsonNode e : c.path("env")) {
           String name = e.path("name").asText();
-          if (name.startsWith("EXECBOX_") || name.startsWith("SERVER_")) {
+          if (name.startsWith("EXECBOX_")
+              || name.startsWith("SERVER_")
+              || name.startsWith("MANAGEMENT_")) {
             assertThat(known).as("a setting the chart sets").contains(name);
           }
           // secret references are not resolved here; give them a value the tree accepts

@@ -45,6 +45,8 @@ class ConfigurationTreeTest {
     assertThat(p.defaultTimeoutMs()).isEqualTo(300_000);
     assertThat(p.maxActiveSessions()).isEqualTo(10);
     assertThat(p.rateLimitPerMinute()).isEqualTo(100);
+    assertThat(p.accountRateLimit()).isEqualTo(300);
+    assertThat(p.maxKeysPerAccount()).isEqualTo(20);
     assertThat(p.defaultCpuMillis()).isEqualTo(1000);
     assertThat(p.defaultMemoryMb()).isEqualTo(512);
     assertThat(p.stopGrace()).isEqualTo(Duration.ofSeconds(10));

@@ -80,11 +80,26 @@ class HelmChartTest {
       assertThat(c.path("readinessProbe").path("httpGet").path("path").asText())
           .isEqualTo("/actuator/health/readiness");
       assertThat(c.path("livenessProbe").isMissingNode()).isFalse();
+      // actuator is served on a management port of its own, never on the API's (issue 14)
+      for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+        assertThat(c.path(probe).path("httpGet").path("port").asText())
+            .as(role + " " + probe)
+            .isEqualTo("management");
+      }
+      List<String> ports = new ArrayList<>();
+      c.path("ports")
+          .forEach(p -> ports.add(p.path("name").asText() + ":" + p.path("containerPort").asInt()));
+      assertThat(ports).contains("http:8080", "management:9090");
+      JsonNode annotations = d.path("spec").path("template").path("metadata").path("annotations");
+      assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
+      assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo("9090");
+      assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/actuator/prometheus");
       List<String> env = new ArrayList<>();
       c.path("env").forEach(e -> env.add(e.path("name").asText() + "=" + e.path("value").asText()));
       assertThat(env)
           .contains(
               "EXECBOX_ROLES=" + role, "EXECBOX_MODE=kubernetes", "EXECBOX_NAMESPACE=execbox");
+      assertThat(env).contains("MANAGEMENT_SERVER_PORT=9090");
       if (role.equals("operator")) {
         // where api replicas forward attach clients: this Pod's own address
         assertThat(env).contains("EXECBOX_ADVERTISE_ADDRESS=$(POD_IP):8080");

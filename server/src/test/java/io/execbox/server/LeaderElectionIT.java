@@ -87,6 +87,7 @@ class LeaderElectionIT {
       pb.environment().put("EXECBOX_KUBERNETES_LEASE_DURATION", LEASE.toMillis() + "ms");
       pb.environment().put("EXECBOX_KUBERNETES_CPU_REQUEST_PERCENT", "5");
       pb.environment().put("SERVER_PORT", "0");
+      pb.environment().put("MANAGEMENT_SERVER_PORT", "0");
       leader = pb.start();
       // hand the lease to the process: the in-JVM replica stops, the process takes over
       follower.close();

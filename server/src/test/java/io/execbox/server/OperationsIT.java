@@ -42,17 +42,45 @@ class OperationsIT {
   }
 
   @Test
-  void prometheusMetricsShowTheSessionMeters() {
+  void prometheusMetricsShowTheSessionMetersOnTheManagementPort() {
     Client c = Client.newAccount(server);
     String id = c.create(Client.sh("echo m"));
     Client.Attach a = c.attach(id);
     a.awaitClose(Duration.ofSeconds(30));
-    Client.Response m = Client.raw(server.baseUrl(), "GET", "/actuator/prometheus", null, null);
+    Client.Response m =
+        Client.raw(server.managementUrl(), "GET", "/actuator/prometheus", null, null);
     assertThat(m.status()).isEqualTo(200);
     assertThat(m.text())
         .contains("execbox_session_start_seconds_bucket")
         .contains("execbox_sessions_active")
         .contains("execbox_attach_clients");
+    Client.Response probe =
+        Client.raw(server.managementUrl(), "GET", "/actuator/health/readiness", null, null);
+    assertThat(probe.status()).isEqualTo(200);
+  }
+
+  /**
+   * Nothing of actuator answers on the API's port, with or without a key (issue 14, finding 7):
+   * metrics and health details are for the operator's network, on the management port.
+   */
+  @Test
+  void actuatorDoesNotAnswerOnTheApiPort() {
+    Client c = Client.newAccount(server);
+    for (String path :
+        List.of(
+            "/actuator",
+            "/actuator/prometheus",
+            "/actuator/health",
+            "/actuator/health/readiness",
+            "/actuator/info")) {
+      for (String key : java.util.Arrays.asList(null, c.key)) {
+        Client.Response r = Client.raw(server.baseUrl(), "GET", path, null, key);
+        r.problem(404);
+        assertThat(r.text()).doesNotContain("execbox_").doesNotContain("\"components\"");
+      }
+    }
+    // the public health route the API documents stays where it was
+    assertThat(Client.raw(server.baseUrl(), "GET", "/health", null, null).status()).isEqualTo(200);
   }
 
   @Test

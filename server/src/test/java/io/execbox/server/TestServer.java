@@ -207,6 +207,7 @@ public final class TestServer implements AutoCloseable {
   private void startContext() {
     Map<String, Object> props = new HashMap<>();
     props.put("server.port", 0);
+    props.put("management.server.port", 0);
     props.put(
         "execbox.database-url",
         "postgresql://" + db.user() + "@" + db.host() + ":" + db.port() + "/" + db.database());
@@ -225,6 +226,15 @@ public final class TestServer implements AutoCloseable {
 
   public String baseUrl() {
     int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** Where this server's management port (actuator: health probes, Prometheus) answers. */
+  public String managementUrl() {
+    String port = context.getEnvironment().getProperty("local.management.port");
+    if (port == null) {
+      throw new AssertionError("the server has no management port of its own");
+    }
     return "http://127.0.0.1:" + port;
   }
 

@@ -66,6 +66,32 @@ public final class AccountRepository {
   }
 
   /**
+   * Inserts a key unless the account has {@code maxLiveKeys} live (not revoked) keys already; empty
+   * then, and when there is no such account. The account's row is locked first, so concurrent
+   * inserts cannot overshoot the cap.
+   */
+  public Mono<ApiKeyRow> insertKeyWithin(
+      int maxLiveKeys, String id, String accountId, String name, String keyHash, String keyPrefix) {
+    return tx.transactional(
+        db.sql("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind(0, accountId)
+            .map(r -> r.get("id", String.class))
+            .one()
+            // counted after the lock: READ COMMITTED gives this statement a fresh snapshot
+            .flatMap(found -> countLiveKeys(accountId))
+            .filter(n -> n < maxLiveKeys)
+            .flatMap(n -> insertKey(id, accountId, name, keyHash, keyPrefix)));
+  }
+
+  /** The number of live (not revoked) keys of an account. */
+  public Mono<Long> countLiveKeys(String accountId) {
+    return db.sql("SELECT count(*) AS n FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL")
+        .bind(0, accountId)
+        .map(r -> r.get("n", Long.class))
+        .one();
+  }
+
+  /**
    * Creates the account and key unless a key with that hash exists already (bootstrap keys from
    * configuration); returns the key row either way.
    */
@@ -138,7 +164,7 @@ public final class AccountRepository {
         Rows.instant(r, "created_at"));
   }
 
-  private static ApiKeyRow key(Readable r) {
+  static ApiKeyRow key(Readable r) {
     return new ApiKeyRow(
         r.get("id", String.class),
         r.get("account_id", String.class),

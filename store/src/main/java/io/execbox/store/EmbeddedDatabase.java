@@ -20,8 +20,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
     this.postgres = postgres;
   }
 
-  /** Starts PostgreSQL on a free loopback port with its data under {@code dataDir}. */
+  /**
+   * Starts PostgreSQL on a free loopback port with its data under {@code dataDir}; it stops when
+   * the JVM exits.
+   */
   public static EmbeddedDatabase start(Path dataDir) {
+    return start(dataDir, true);
+  }
+
+  /**
+   * Starts PostgreSQL on a free loopback port with its data under {@code dataDir}.
+   *
+   * @param stopsWithTheJvm whether a JVM shutdown hook of its own stops it. A server that closes it
+   *     itself must say false: the JVM runs its shutdown hooks at once, so on SIGTERM PostgreSQL
+   *     stopped while the server was still finishing its requests and steps on it
+   */
+  public static EmbeddedDatabase start(Path dataDir, boolean stopsWithTheJvm) {
     try {
       Files.createDirectories(dataDir);
       EmbeddedPostgres pg =
@@ -31,6 +45,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setOverrideWorkingDirectory(dataDir.resolve("pgbin").toFile())
               .setServerConfig("listen_addresses", "127.0.0.1")
               .setServerConfig("max_connections", "200")
+              .setRegisterShutdownHook(stopsWithTheJvm)
               .start();
       log.info("embedded PostgreSQL on 127.0.0.1:{}, data in {}", pg.getPort(), dataDir);
       return new EmbeddedDatabase(pg);

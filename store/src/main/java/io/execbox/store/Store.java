@@ -11,6 +11,7 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.util.retry.Retry;
 
 /** The one entry to PostgreSQL: a connection pool and the repositories on it. */
@@ -27,7 +28,9 @@ public final class Store implements AutoCloseable {
   private final MachineRepository machines;
   private final UsageRepository usage;
   private final OutputArchive outputs;
+  private final RateCounters rateCounters;
   private final Flux<String> sessionWakeups;
+  private final Sinks.Empty<Void> closing = Sinks.empty();
 
   public Store(DatabaseSettings settings, int maxConnections) {
     this.direct =
@@ -56,6 +59,7 @@ public final class Store implements AutoCloseable {
     this.machines = new MachineRepository(db);
     this.usage = new UsageRepository(db);
     this.outputs = new OutputArchive(db, tx, sessions);
+    this.rateCounters = new RateCounters(db);
     this.sessionWakeups = listen(SESSIONS_CHANNEL).share();
   }
 
@@ -77,6 +81,10 @@ public final class Store implements AutoCloseable {
 
   public OutputArchive outputs() {
     return outputs;
+  }
+
+  public RateCounters rateCounters() {
+    return rateCounters;
   }
 
   /**
@@ -131,12 +139,22 @@ public final class Store implements AutoCloseable {
                     .map(n -> n.getParameter() == null ? "" : n.getParameter()),
             PostgresqlConnection::close)
         .retryWhen(
-            Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
-                .maxBackoff(Duration.ofSeconds(5)));
+            Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(5)))
+        // a closing store neither listens nor dials again
+        .takeUntilOther(closing.asMono());
   }
 
+  /**
+   * Closes the connections, waiting (up to 10 s) for those in use to be given back: whoever uses
+   * the store stops first, so nothing is cut off mid-statement.
+   */
   @Override
   public void close() {
-    pool.dispose();
+    closing.tryEmitEmpty();
+    try {
+      pool.disposeLater().block(Duration.ofSeconds(10));
+    } catch (RuntimeException e) {
+      pool.dispose();
+    }
   }
 }

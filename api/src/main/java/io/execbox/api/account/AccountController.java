@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.execbox.api.auth.ApiKeys;
 import io.execbox.api.auth.Principal;
+import io.execbox.api.config.ApiOptions;
 import io.execbox.api.config.OpenApiConfiguration;
 import io.execbox.api.input.JsonBodies;
 import io.execbox.api.input.StoredText;
@@ -48,7 +49,12 @@ import reactor.core.publisher.Mono;
 @SecurityRequirement(name = OpenApiConfiguration.KEY)
 public class AccountController {
   /** The limits that apply to an account. */
-  public record Limits(int maxActiveSessions, int requestsPerMinute) {}
+  public record Limits(
+      int maxActiveSessions,
+      @Schema(description = "Requests per minute per key") int requestsPerMinute,
+      @Schema(description = "Requests per minute of the account, all its keys together")
+          int accountRequestsPerMinute,
+      @Schema(description = "Live (not revoked) keys the account may have") int maxKeys) {}
 
   /** The account. */
   public record AccountView(String id, String name, String createdAt, Limits limits) {}
@@ -92,15 +98,31 @@ public class AccountController {
   @interface KeyId {}
 
   private final Store store;
-  private final int requestsPerMinute;
+  private final ApiOptions options;
   private final Clock clock;
   private final JsonBodies bodies;
 
-  public AccountController(Store store, int requestsPerMinute, Clock clock, JsonBodies bodies) {
+  public AccountController(Store store, ApiOptions options, Clock clock, JsonBodies bodies) {
     this.store = store;
     this.bodies = bodies;
-    this.requestsPerMinute = requestsPerMinute;
+    this.options = options;
     this.clock = clock;
+  }
+
+  private Limits limits(int maxActiveSessions) {
+    return new Limits(
+        maxActiveSessions,
+        options.rateLimitPerMinute(),
+        options.accountRateLimitPerMinute(),
+        options.maxKeysPerAccount());
+  }
+
+  /** The problem of a key creation refused by the cap on live keys. */
+  public static ApiException tooManyKeys(int max) {
+    return ApiException.conflict(
+        "the account has "
+            + max
+            + " live keys, the most it may have; revoke one first (DELETE /v1/account/keys/{id})");
   }
 
   @Operation(operationId = "getAccount", summary = "The caller's account and its limits")
@@ -118,7 +140,7 @@ public class AccountController {
                     a.id(),
                     a.name(),
                     Rfc3339.format(a.createdAt()),
-                    new Limits(a.maxActiveSessions(), requestsPerMinute)));
+                    limits(a.maxActiveSessions())));
   }
 
   @Operation(
@@ -143,7 +165,7 @@ public class AccountController {
                     t.getT2().activeSessions(),
                     round(t.getT2().wallSeconds()),
                     round(t.getT2().cpuSeconds()),
-                    new Limits(t.getT1().maxActiveSessions(), requestsPerMinute)));
+                    limits(t.getT1().maxActiveSessions())));
   }
 
   @Operation(operationId = "listKeys", summary = "The account's keys (never the keys themselves)")
@@ -163,7 +185,10 @@ public class AccountController {
   @Operation(operationId = "createKey", summary = "Create a key; the response shows it this once")
   @Tag(name = "Keys")
   @ApiResponse(responseCode = "201", description = "Created; the key is shown this once")
-  @ProblemResponses({400, 401, 413, 422, 429, 503})
+  @ProblemResponses({400, 401, 409, 413, 422, 429, 503})
+  @ApiResponse(
+      responseCode = "409",
+      description = "The account has as many live keys as it may have: revoke one first.")
   @PostMapping(path = "/keys", consumes = MediaType.ALL_VALUE)
   public Mono<ResponseEntity<NewKeyView>> createKey(
       ServerWebExchange exchange,
@@ -199,8 +224,14 @@ public class AccountController {
     String key = ApiKeys.newKey();
     return store
         .accounts()
-        .insertKey(
-            ApiKeys.newId("key"), p.accountId(), name, ApiKeys.hash(key), ApiKeys.prefix(key))
+        .insertKeyWithin(
+            options.maxKeysPerAccount(),
+            ApiKeys.newId("key"),
+            p.accountId(),
+            name,
+            ApiKeys.hash(key),
+            ApiKeys.prefix(key))
+        .switchIfEmpty(Mono.error(() -> tooManyKeys(options.maxKeysPerAccount())))
         .map(
             k ->
                 ResponseEntity.status(HttpStatus.CREATED)

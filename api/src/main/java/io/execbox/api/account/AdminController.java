@@ -46,19 +46,25 @@ public class AdminController {
 
   private final Store store;
   private final int defaultMaxActiveSessions;
+  private final int maxKeysPerAccount;
   private final JsonBodies bodies;
 
-  public AdminController(Store store, int defaultMaxActiveSessions, JsonBodies bodies) {
+  public AdminController(
+      Store store, int defaultMaxActiveSessions, int maxKeysPerAccount, JsonBodies bodies) {
     this.store = store;
     this.bodies = bodies;
     this.defaultMaxActiveSessions = defaultMaxActiveSessions;
+    this.maxKeysPerAccount = maxKeysPerAccount;
   }
 
   @Operation(
       operationId = "adminCreateKey",
       summary = "Create a key, in a new account unless accountId is given")
   @ApiResponse(responseCode = "201", description = "Created; the key is shown this once")
-  @ProblemResponses({400, 401, 404, 413, 422, 429, 503})
+  @ProblemResponses({400, 401, 404, 409, 413, 422, 429, 503})
+  @ApiResponse(
+      responseCode = "409",
+      description = "The account has as many live keys as it may have.")
   @ApiResponse(
       responseCode = "404",
       description =
@@ -120,12 +126,15 @@ public class AdminController {
             id ->
                 store
                     .accounts()
-                    .insertKey(
+                    .insertKeyWithin(
+                        maxKeysPerAccount,
                         ApiKeys.newId("key"),
                         id,
                         body.name(),
                         ApiKeys.hash(key),
-                        ApiKeys.prefix(key)))
+                        ApiKeys.prefix(key))
+                    .switchIfEmpty(
+                        Mono.error(() -> AccountController.tooManyKeys(maxKeysPerAccount))))
         .map(
             k ->
                 ResponseEntity.status(HttpStatus.CREATED)

@@ -2,6 +2,7 @@ package io.execbox.api.auth;
 
 import io.execbox.api.config.EventLoops;
 import io.execbox.api.problem.ApiException;
+import io.execbox.store.ApiKeyRow;
 import io.execbox.store.Store;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -19,24 +20,32 @@ import reactor.core.publisher.Mono;
 
 /**
  * Authenticates {@code /v1/**} (the WebSocket upgrade included) and applies the rate limits.
- * Missing, malformed, unknown and revoked keys all get the same 401; the key never reaches a log.
+ * Missing, malformed, unknown and revoked keys all get the same 401; the key never reaches a log. A
+ * key's requests count against its own limit and its account's, per installation: the counters are
+ * in PostgreSQL, raised in the statement that looks the key up, so whichever replica a request
+ * reaches, the installation allows each limit once. Unauthenticated routes and failed
+ * authentications are limited per client address, in this replica's memory.
  */
 public final class AuthFilter implements WebFilter, Ordered {
   private static final Logger log = LoggerFactory.getLogger(AuthFilter.class);
 
   private final Store store;
-  private final RateLimiter perKey;
+  private final int perKey;
+  private final int perAccount;
   private final RateLimiter perIp;
   private final String adminToken;
   private final Clock clock;
   private final ForwardTokens forwardTokens;
 
   /**
+   * @param perKey requests per minute per key
+   * @param perAccount requests per minute per account, all its keys together
    * @param forwardTokens verifies attaches forwarded by another replica
    */
   public AuthFilter(
       Store store,
-      RateLimiter perKey,
+      int perKey,
+      int perAccount,
       RateLimiter perIp,
       String adminToken,
       Clock clock,
@@ -44,6 +53,7 @@ public final class AuthFilter implements WebFilter, Ordered {
     this.store = store;
     this.forwardTokens = forwardTokens;
     this.perKey = perKey;
+    this.perAccount = perAccount;
     this.perIp = perIp;
     this.adminToken = adminToken == null || adminToken.isBlank() ? null : adminToken;
     this.clock = clock;
@@ -72,18 +82,30 @@ public final class AuthFilter implements WebFilter, Ordered {
       return deny(exchange, key == null ? "no bearer key" : "malformed key");
     }
     return store
-        .accounts()
-        .findActiveKeyByHash(ApiKeys.hash(key))
+        .rateCounters()
+        .useKey(ApiKeys.hash(key))
         .publishOn(EventLoops.of(exchange))
         .switchIfEmpty(
             Mono.defer(() -> deny(exchange, "unknown or revoked key").then(Mono.empty())))
         .flatMap(
-            k -> {
-              RateLimiter.Decision d = perKey.hit("key:" + k.id());
+            use -> {
+              RateLimiter.Decision ofKey =
+                  RateLimiter.judge(use.keyHits(), perKey, use.windowStart());
+              RateLimiter.Decision account =
+                  RateLimiter.judge(use.accountHits(), perAccount, use.windowStart());
+              RateLimiter.Decision d = RateLimiter.tighter(ofKey, account);
               rateHeaders(exchange, d);
-              if (!d.allowed()) {
-                return Mono.error(limited(d));
+              if (use.keyHits() == 1) {
+                // once per key and minute: the windows before the last go
+                store.rateCounters().forgetOldWindows().subscribe(null, e -> {});
               }
+              if (!ofKey.allowed()) {
+                return Mono.error(limited(ofKey, "this key"));
+              }
+              if (!account.allowed()) {
+                return Mono.error(limited(account, "this account (all its keys together)"));
+              }
+              ApiKeyRow k = use.key();
               exchange
                   .getAttributes()
                   .put(Principal.ATTRIBUTE, new Principal(k.accountId(), k.id()));
@@ -161,10 +183,18 @@ public final class AuthFilter implements WebFilter, Ordered {
   }
 
   private ApiException limited(RateLimiter.Decision d) {
+    return limited(d, null);
+  }
+
+  private ApiException limited(RateLimiter.Decision d, String whose) {
     return new ApiException(
         HttpStatus.TOO_MANY_REQUESTS,
         "Too Many Requests",
-        "rate limit of " + d.limit() + " requests per minute exceeded",
+        "rate limit of "
+            + d.limit()
+            + " requests per minute"
+            + (whose == null ? "" : " for " + whose)
+            + " exceeded",
         null,
         d.retryAfterSeconds(clock));
   }

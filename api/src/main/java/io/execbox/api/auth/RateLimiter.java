@@ -5,8 +5,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Fixed one-minute windows per key (or client IP). In memory, per replica: behind a load balancer
- * with N api replicas the effective limit is up to N times higher.
+ * Fixed one-minute windows per client IP, in memory, per replica: the shield in front of
+ * unauthenticated routes and failed authentications, which never reach PostgreSQL for it. The
+ * per-key and per-account limits are counted per installation instead ({@code store.RateCounters}),
+ * and judged by {@link #judge}.
  */
 public final class RateLimiter {
   /** The outcome of one request against its window. */
@@ -28,6 +30,23 @@ public final class RateLimiter {
   public RateLimiter(int limitPerMinute, Clock clock) {
     this.limitPerMinute = limitPerMinute;
     this.clock = clock;
+  }
+
+  /**
+   * The decision on the {@code count}-th request of a window that began at {@code windowStart}
+   * (counted elsewhere, e.g. in PostgreSQL).
+   */
+  public static Decision judge(int count, int limit, java.time.Instant windowStart) {
+    return new Decision(
+        count <= limit, limit, Math.max(0, limit - count), windowStart.getEpochSecond() + 60);
+  }
+
+  /** Of two decisions on one request, the one to tell the client: a refusal, else the tighter. */
+  public static Decision tighter(Decision a, Decision b) {
+    if (a.allowed() != b.allowed()) {
+      return a.allowed() ? b : a;
+    }
+    return b.remaining() < a.remaining() ? b : a;
   }
 
   public Decision hit(String bucket) {

@@ -63,12 +63,13 @@ public class ApiConfiguration {
   @Bean
   AccountController accountController(
       Store store, Clock clock, ApiOptions options, ObjectMapper json) {
-    return new AccountController(store, options.rateLimitPerMinute(), clock, new JsonBodies(json));
+    return new AccountController(store, options, clock, new JsonBodies(json));
   }
 
   @Bean
   AdminController adminController(Store store, ApiOptions options, ObjectMapper json) {
-    return new AdminController(store, options.maxActiveSessions(), new JsonBodies(json));
+    return new AdminController(
+        store, options.maxActiveSessions(), options.maxKeysPerAccount(), new JsonBodies(json));
   }
 
   @Bean

@@ -73,7 +73,8 @@ public class AttachConfiguration {
   WebFilter authFilter(Store store, Clock clock, ApiOptions options, ForwardTokens forwardTokens) {
     return new AuthFilter(
         store,
-        new RateLimiter(options.rateLimitPerMinute(), clock),
+        options.rateLimitPerMinute(),
+        options.accountRateLimitPerMinute(),
         new RateLimiter(options.rateLimitPerMinute(), clock),
         options.adminToken(),
         clock,

@@ -67,4 +67,26 @@ class RateLimiterTest {
     }
     assertThat(limiter.hit("k").retryAfterSeconds(clock)).isEqualTo(1);
   }
+
+  @Test
+  void aCountKeptElsewhereIsJudgedAgainstItsWindow() {
+    Instant window = Instant.ofEpochMilli(MINUTE_START);
+    RateLimiter.Decision last = RateLimiter.judge(3, 3, window);
+    assertThat(last.allowed()).isTrue();
+    assertThat(last.remaining()).isZero();
+    assertThat(last.resetEpochSeconds()).isEqualTo(MINUTE_START / 1000 + 60);
+    assertThat(RateLimiter.judge(4, 3, window).allowed()).isFalse();
+  }
+
+  @Test
+  void theTighterOfTwoLimitsIsTheRefusalElseTheOneWithLessLeft() {
+    Instant window = Instant.ofEpochMilli(MINUTE_START);
+    RateLimiter.Decision key = RateLimiter.judge(10, 100, window);
+    RateLimiter.Decision account = RateLimiter.judge(295, 300, window);
+    assertThat(RateLimiter.tighter(key, account)).isSameAs(account);
+    RateLimiter.Decision keyRefused = RateLimiter.judge(101, 100, window);
+    assertThat(RateLimiter.tighter(keyRefused, account)).isSameAs(keyRefused);
+    RateLimiter.Decision accountRefused = RateLimiter.judge(301, 300, window);
+    assertThat(RateLimiter.tighter(key, accountRefused)).isSameAs(accountRefused);
+  }
 }

@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -26,7 +25,10 @@ public final class OrphanSweeper implements AutoCloseable {
   private final MachineBackend backend;
   private final Duration interval;
   private final BooleanSupplier active;
-  private Disposable running;
+  private volatile Passes running;
+
+  /** Set by {@link #close}: no further step starts. */
+  private volatile boolean stopping;
 
   public OrphanSweeper(Store store, MachineBackend backend, Duration interval) {
     this(store, backend, interval, () -> true);
@@ -45,13 +47,14 @@ public final class OrphanSweeper implements AutoCloseable {
   }
 
   public synchronized void start() {
+    stopping = false;
     // a sweep slower than the interval skips ticks: an interval that overflowed would end the
     // sweeps for good (it did, while a blocked shared pool held the sweep up for 15 s)
     running =
-        Flux.interval(Duration.ZERO, interval)
-            .onBackpressureDrop()
-            .concatMap(t -> sweep(), 1)
-            .subscribe();
+        new Passes(
+            "orphan sweep",
+            Flux.interval(Duration.ZERO, interval).onBackpressureDrop(),
+            this::sweep);
   }
 
   /** One sweep; emits how many machines were destroyed (none while this process is not active). */
@@ -82,6 +85,7 @@ public final class OrphanSweeper implements AutoCloseable {
   private Mono<Integer> destroyOrphans(List<MachineSummary> machines, Set<String> live) {
     return Flux.fromIterable(machines)
         .filter(m -> m.sessionId() == null || !live.contains(m.sessionId()))
+        .filter(m -> !stopping)
         .concatMap(
             m ->
                 Mono.fromRunnable(
@@ -99,10 +103,17 @@ public final class OrphanSweeper implements AutoCloseable {
         .reduce(0, Integer::sum);
   }
 
+  /** Starts no further sweep and lets the one under way end (a destroy is not cut in two). */
   @Override
-  public synchronized void close() {
-    if (running != null) {
-      running.dispose();
+  public void close() {
+    Passes r;
+    synchronized (this) {
+      stopping = true;
+      r = running;
+      running = null; // a second close (the lifecycle's, then the bean's) has nothing to do
+    }
+    if (r != null) {
+      r.close(StandaloneLoop.STOP_BOUND);
     }
   }
 }

@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -36,7 +35,13 @@ public final class StandaloneLoop implements AutoCloseable {
   private final MachineBackend backend;
   private final Duration tick;
   private final int concurrency;
-  private Disposable running;
+  private volatile Passes running;
+
+  /** Set by {@link #close}: no further step starts. */
+  private volatile boolean stopping;
+
+  /** How long a stop waits for the pass under way (its steps) to end before cancelling it. */
+  public static final Duration STOP_BOUND = Duration.ofSeconds(10);
 
   public StandaloneLoop(
       Store store,
@@ -56,16 +61,19 @@ public final class StandaloneLoop implements AutoCloseable {
   }
 
   public synchronized void start() {
+    stopping = false;
     if (running != null) {
       return;
     }
     hub.onExit(this::wake);
     backend.onChange(this::wake);
     running =
-        Flux.merge(Flux.just(0L), store.sessionWakeups().map(id -> 0L), Flux.interval(tick, tick))
-            .onBackpressureLatest()
-            .concatMap(t -> pass(), 1)
-            .subscribe();
+        new Passes(
+            "standalone reconcile loop",
+            Flux.merge(
+                    Flux.just(0L), store.sessionWakeups().map(id -> 0L), Flux.interval(tick, tick))
+                .onBackpressureLatest(),
+            this::pass);
     log.info("standalone reconcile loop started");
   }
 
@@ -85,6 +93,8 @@ public final class StandaloneLoop implements AutoCloseable {
     return store
         .sessions()
         .dueIds(256)
+        // once stopping, steps under way end and no further one starts
+        .filter(id -> !stopping)
         .flatMap(this::reconcile, concurrency)
         .then()
         .doOnSuccess(x -> passes.succeeded(PASS))
@@ -125,11 +135,21 @@ public final class StandaloneLoop implements AutoCloseable {
             });
   }
 
+  /**
+   * Stops in order: no further pass or step starts, the steps under way end (up to {@link
+   * #STOP_BOUND}), then the loop lets go of its triggers.
+   */
   @Override
-  public synchronized void close() {
-    if (running != null) {
-      running.dispose();
-      running = null;
+  public void close() {
+    Passes r;
+    synchronized (this) {
+      stopping = true;
+      r = running;
+      running = null; // a second close (the lifecycle's, then the bean's) has nothing to do
+    }
+    if (r != null) {
+      r.close(STOP_BOUND);
+      log.info("standalone reconcile loop stopped");
     }
   }
 }

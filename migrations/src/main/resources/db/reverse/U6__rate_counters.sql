@@ -1,0 +1,2 @@
+-- Reverses V6: forgets the rate-limit counters.
+DROP TABLE IF EXISTS rate_counters;
