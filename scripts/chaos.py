@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The fault suite (issue 14, "chaos, with nothing lost"); scripts/chaos.sh runs it.
 
-    chaos.py RUN_DIR JAR [CHECK...]      checks: quota postgres runtime sigkill (the default), sigkill-lines
+    chaos.py RUN_DIR JAR [CHECK...]      checks: inputs quota postgres runtime sigkill (the default), sigkill-lines
 
 It starts a PostgreSQL of its own (from the jar's embedded binaries), Podman's API service on a socket
 of its own and the execbox jar on them, all on loopback, then breaks them one at a time under traffic
@@ -13,8 +13,10 @@ import hashlib, json, os, signal, sys, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos_client as C  # noqa: E402
 import chaos_env as E  # noqa: E402
+import chaos_inputs  # noqa: E402
 
 KEY = "sk_" + hashlib.sha256(os.urandom(32)).hexdigest()[:43]
+ADMIN_TOKEN = hashlib.sha256(os.urandom(32)).hexdigest()
 QUOTA = 10
 STREAM_BYTES = 100 * 1024 * 1024
 RESULTS = []
@@ -243,19 +245,25 @@ def check_sigkill(env, lines=False):
 
 def check_quota(env):
     base, podman = env["server"].base, env["podman"]
-    account = C.call(base, KEY, "GET", "/v1/account").json()
+    # a new account, which gets the configured quota (EXECBOX_MAX_ACTIVE_SESSIONS)
+    made = C.call(base, ADMIN_TOKEN, "POST", "/v1/admin/keys", {"name": "chaos-quota"})
+    if made.status != 201:
+        return report(f"100 concurrent creates against a quota of {QUOTA}", False, {"admin_key": made.status}, repr(made))
+    key = made.json()["key"]
+    account = C.call(base, key, "GET", "/v1/account").json()
     stop, samples = threading.Event(), {"podman": [], "api": []}
 
     def sample_podman():  # the runtime's own count: containers of this installation that run
         while not stop.is_set():
             running = [c for c in podman.containers(running_only=True)
-                       if c.get("Labels", {}).get("io.execbox.installation") == env["installation"]]
+                       if c.get("Labels", {}).get("io.execbox.installation") == env["installation"]
+                       and c.get("Labels", {}).get("io.execbox.owner") == account.get("id")]
             samples["podman"].append(len(running))
             time.sleep(0.2)
 
     def sample_api():  # the server's count of pending + running sessions
         while not stop.is_set():
-            u = C.call(base, KEY, "GET", "/v1/account/usage", timeout=10)
+            u = C.call(base, key, "GET", "/v1/account/usage", timeout=10)
             if u.status == 200:
                 samples["api"].append(u.json().get("activeSessions", 0))
             time.sleep(0.1)
@@ -266,7 +274,7 @@ def check_quota(env):
         barrier.wait()
         first, t0 = None, time.time()
         while time.time() - t0 < 150:
-            r = C.create(base, KEY, ["sh", "-c", f"sleep 1; echo done-{i}"], timeout=30)
+            r = C.create(base, key, ["sh", "-c", f"sleep 1; echo done-{i}"], timeout=30)
             first = first or r
             if r.status == 201:
                 with lock:
@@ -288,13 +296,13 @@ def check_quota(env):
     for t in clients:
         t.join(200)
     made = {r.json()["id"]: i for i, _, r in results if r is not None}
-    final = C.wait_final(base, KEY, made, 90)
+    final = C.wait_final(base, key, made, 90)
     elapsed = time.time() - t0
     stop.set()
     for t in samplers:
         t.join(10)
     wrong = [sid for sid, i in made.items() if final.get(sid, {}).get("status") != "stopped"
-             or final[sid].get("exitCode") != 0 or bytes(C.read(base, KEY, sid, timeout=30).out) != f"done-{i}\n".encode()]
+             or final[sid].get("exitCode") != 0 or bytes(C.read(base, key, sid, timeout=30).out) != f"done-{i}\n".encode()]
     firsts = [f.status for _, f, _ in results]
     no_retry_after = sum(1 for _, f, _ in results if f.status == 429 and not f.headers.get("retry-after"))
     figures = {"quota": account.get("limits", {}).get("maxActiveSessions"), "clients": 100,
@@ -307,6 +315,17 @@ def check_quota(env):
           and 0 < figures["first_try_201"] <= QUOTA and no_retry_after == 0 and samples["podman"] and samples["api"]
           and max(samples["podman"]) <= QUOTA and max(samples["api"]) <= QUOTA)
     report(f"100 concurrent creates against a quota of {QUOTA}", ok, figures, f"wrong: {wrong[:5]}")
+
+
+def check_inputs(env):
+    base = env["server"].base
+    t0 = time.time()
+    tried, wrong = chaos_inputs.try_all(base, KEY)
+    st, body = health(base)
+    figures = {"bad_inputs": tried, "answered_4xx_problem": tried - len(wrong), "seconds": round(time.time() - t0, 1),
+               "health_after": body.get("status")}
+    report("hostile input against the live server", not wrong and st == 200, figures,
+           "; ".join(f"{w}: {a}" for w, a in wrong[:6]))
 
 
 def learn_installation(env):
@@ -322,10 +341,10 @@ def learn_installation(env):
     return inst
 
 
-CHECKS = {"quota": check_quota, "postgres": check_postgres, "runtime": check_runtime, "sigkill": check_sigkill,
+CHECKS = {"inputs": check_inputs, "quota": check_quota, "postgres": check_postgres, "runtime": check_runtime, "sigkill": check_sigkill,
           # not run by default: fails today (RELIABILITY.md, "Found"), bounded to about 5 minutes
           "sigkill-lines": lambda env: check_sigkill(env, lines=True)}
-DEFAULT = ["quota", "postgres", "runtime", "sigkill"]
+DEFAULT = ["inputs", "quota", "postgres", "runtime", "sigkill"]
 
 
 def main():
@@ -344,7 +363,7 @@ def main():
         env["podman"].start()
         env["server"] = E.Server(run, jar, {
             "EXECBOX_DATABASE_URL": env["pg"].url(), "DOCKER_HOST": "unix://" + env["podman"].sock,
-            "EXECBOX_BOOTSTRAP_KEY": KEY, "EXECBOX_DATA_DIR": os.path.join(run, "data"),
+            "EXECBOX_BOOTSTRAP_KEY": KEY, "EXECBOX_ADMIN_TOKEN": ADMIN_TOKEN, "EXECBOX_DATA_DIR": os.path.join(run, "data"),
             "EXECBOX_MAX_ACTIVE_SESSIONS": str(QUOTA), "EXECBOX_RATE_LIMIT_PER_MINUTE": "1000000",
             "EXECBOX_RETENTION": "128MB"})
         up = env["server"].start()
