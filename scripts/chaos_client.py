@@ -9,6 +9,7 @@ import attach  # noqa: E402  (the stdlib WebSocket client)
 socket.setdefaulttimeout(30)  # attach.connect's handshake included: nothing here waits forever
 
 IMAGE = "localhost/execbox-test/busybox:latest"
+STREAM_BYTES = 100 * 1024 * 1024
 
 
 class Resp:
@@ -152,3 +153,23 @@ def read(base, key, sid, stream=None, skip=0, on_data=None, timeout=120):
         sock.close()
     stream.replayed_sha = replay.hexdigest()
     return stream
+
+
+def stream_command(lines=False):
+    """The numbers 1, 2, 3, ... each followed by a space, written in 26 paced chunks (about 20 s) and
+    cut at exactly STREAM_BYTES: every byte depends on its position, so a byte lost, doubled or out of
+    order changes the hash. No newline: Podman keeps a log line per output line, and its log of
+    millions of short lines takes minutes to read back (RELIABILITY.md, "Found")."""
+    k = 500_000
+    return ["sh", "-c", f"i=0; while [ $i -lt 26 ]; do seq $((i*{k}+1)) $(((i+1)*{k})); i=$((i+1)); sleep 0.6; done"
+                        + ("" if lines else " | tr '\\n' ' '") + f" | head -c {STREAM_BYTES}"], k * 26
+
+
+def expected_stream_sha(n, sep=" "):
+    sha, left, i = hashlib.sha256(), STREAM_BYTES, 1
+    while left > 0:
+        chunk = "".join(f"{j}{sep}" for j in range(i, min(i + 100_000, n + 1))).encode()[:left]
+        sha.update(chunk)
+        left -= len(chunk)
+        i += 100_000
+    return sha.hexdigest()

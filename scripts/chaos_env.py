@@ -114,10 +114,26 @@ class Podman:
     def __init__(self, run):
         self.run, self.sock, self.proc = run, os.path.join(run, "podman.sock"), None
 
+    def conf(self):
+        """The machine's containers.conf, with an events log of this run's own: Podman's shared one is
+        cut at 1 MB, and other users of Podman on the machine would rotate the events checked away."""
+        path = os.path.join(self.run, "containers.conf")
+        if not os.path.exists(path):
+            base = os.environ.get("EXECBOX_PODMAN_CONF", "/etc/containers/containers.conf")
+            lines = open(base).read().splitlines() if os.path.exists(base) else []
+            if "[engine]" not in (l.strip() for l in lines):
+                lines.append("[engine]")
+            at = [l.strip() for l in lines].index("[engine]") + 1
+            lines[at:at] = [f'events_logfile_path = "{self.run}/events.log"', 'events_logfile_max_size = "1g"']
+            with open(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+        return path
+
     def start(self):
         if os.path.exists(self.sock):
             os.unlink(self.sock)
-        self.proc = Proc(self.run, "podman", ["podman", "system", "service", "--time=0", "unix://" + self.sock])
+        env = dict(os.environ, CONTAINERS_CONF=self.conf())
+        self.proc = Proc(self.run, "podman", ["podman", "system", "service", "--time=0", "unix://" + self.sock], env)
         self.proc.start()
         deadline = time.time() + 30
         while time.time() < deadline:
