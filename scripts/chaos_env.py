@@ -3,7 +3,7 @@ a PostgreSQL from the jar's own embedded binaries, Podman's Docker-compatible AP
 execbox jar. Standard library only. Every process is started in its own process group and recorded,
 so that stop_all() (and scripts/chaos.sh's trap, from the pid files) can end it whatever happened.
 """
-import http.client, json, os, signal, socket, subprocess, time, urllib.parse, zipfile
+import http.client, io, json, os, signal, socket, subprocess, tarfile, time, urllib.parse, zipfile
 
 STARTED = []  # every Proc this run started, for stop_all()
 
@@ -78,8 +78,10 @@ class Postgres:
             with outer.open(inner) as f, zipfile.ZipFile(f) as binjar:
                 txz = next(n for n in binjar.namelist() if n.endswith(".txz"))
                 os.makedirs(self.bin, exist_ok=True)
-                with binjar.open(txz) as t:
-                    subprocess.run(["tar", "-xJ", "-C", self.bin], input=t.read(), check=True)
+                with binjar.open(txz) as t, tarfile.open(fileobj=io.BytesIO(t.read()), mode="r:xz") as tar:
+                    # Python's own xz: nothing beyond python3 is needed on the machine
+                    kw = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
+                    tar.extractall(self.bin, **kw)
         subprocess.run(self._wrap([self.bin + "/bin/initdb", "-A", "trust", "-U", "postgres", "-E", "UTF-8",
                                    "-D", self.data]), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
