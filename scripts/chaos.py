@@ -239,7 +239,11 @@ def check_quota(env):
 
     def sample_podman():  # the runtime's own count: containers of this installation that run
         while not stop.is_set():
-            running = [c for c in podman.containers(running_only=True)
+            try:
+                listed = podman.containers(running_only=True)
+            except OSError:  # the suite is being stopped
+                return
+            running = [c for c in listed
                        if c.get("Labels", {}).get("io.execbox.installation") == env["installation"]
                        and c.get("Labels", {}).get("io.execbox.owner") == account.get("id")]
             samples["podman"].append(len(running))
@@ -332,8 +336,16 @@ DEFAULT = ["inputs", "quota", "postgres", "runtime", "sigkill"]
 
 
 def main():
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the finally below still cleans up
+    def stopped(*_):  # a timeout: counted as a failure, and the finally below still cleans up
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # timeout(1) signals the group too: once is enough
+        report("the suite", False, {}, "stopped by SIGTERM (chaos.sh's 15-minute timeout?)")
+        sys.exit(143)
+
+    signal.signal(signal.SIGTERM, stopped)
     run, jar = sys.argv[1], sys.argv[2]
+    os.makedirs(os.path.join(run, "pids"), exist_ok=True)
+    with open(os.path.join(run, "pids", "driver"), "w") as f:  # for chaos.sh's trap
+        f.write(str(os.getpid()))
     names = sys.argv[3:] or DEFAULT
     if set(names) - set(CHECKS):
         raise SystemExit(f"unknown check(s) {sorted(set(names) - set(CHECKS))}; known: {', '.join(CHECKS)}")
@@ -371,9 +383,9 @@ def main():
         if "podman" in env and env["podman"].proc.alive() and env.get("installation"):
             env["podman"].remove_all(env["installation"])
         E.stop_all()
-    failed = [r["check"] for r in RESULTS if not r["pass"]]
-    print("chaos: %d passed, %d failed (%.0f s)" % (len(RESULTS) - len(failed), len(failed), time.time() - t0))
-    print("SUMMARY " + json.dumps(RESULTS))
+        failed = [r["check"] for r in RESULTS if not r["pass"]]
+        print("chaos: %d passed, %d failed (%.0f s)" % (len(RESULTS) - len(failed), len(failed), time.time() - t0))
+        print("SUMMARY " + json.dumps(RESULTS), flush=True)
     sys.exit(1 if failed or not RESULTS else 0)
 
 

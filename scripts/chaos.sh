@@ -15,7 +15,12 @@ cd "$(dirname "$0")/.."
 RUN=$(mktemp -d /tmp/execbox-chaos.XXXXXX)
 
 cleanup() {
-  # the driver cleans up after itself; this is for a driver that was killed
+  # the driver cleans up after itself; this is for a driver that was killed, or this script
+  if [[ -f $RUN/pids/driver ]] && kill -0 "$(cat "$RUN/pids/driver")" 2>/dev/null; then
+    kill -TERM "$(cat "$RUN/pids/driver")" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$(cat "$RUN/pids/driver")" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$(cat "$RUN/pids/driver")" 2>/dev/null
+  fi
   for f in "$RUN"/pids/server "$RUN"/pids/podman "$RUN"/pids/postgres; do
     [[ -f $f ]] || continue
     pid=$(cat "$f")
@@ -37,7 +42,9 @@ command -v java >/dev/null || { echo "a JDK 17 is needed (apt-get install openjd
 bash scripts/podman.sh install >/dev/null || exit 1
 bash scripts/podman.sh images || exit 1
 JAR=$(bash scripts/jar.sh) || { echo "building execbox failed"; exit 1; }
-timeout --signal=TERM 900 python3 scripts/chaos.py "$RUN" "$JAR" "$@"
+# in the background, so that a signal to this script is handled at once (its trap ends the driver)
+timeout --signal=TERM 900 python3 scripts/chaos.py "$RUN" "$JAR" "$@" &
+wait $!
 status=$?
-[[ $status == 124 ]] && echo "FAIL chaos: the suite did not finish in 15 minutes" && echo "chaos: 0 passed, 1 failed"
+[[ $status == 124 ]] && echo "FAIL chaos: the suite did not finish in 15 minutes"
 exit "$status"
