@@ -10,6 +10,7 @@ JSON summary; the exit status is 1 if any check failed. Everything it started is
 """
 import hashlib, json, os, signal, sys, threading, time
 
+sys.dont_write_bytecode = True  # no __pycache__ left in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos_client as C  # noqa: E402
 import chaos_env as E  # noqa: E402
