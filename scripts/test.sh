@@ -4,7 +4,9 @@
 # if missing) and a real single-node Kubernetes cluster (scripts/kube-node.sh: built once from
 # Debian's sources, about 6 minutes, cached under ~/.cache/execbox). Prints a pass/fail summary and
 # cleans up whatever happened. The fast tier (scripts/fast-tier.sh: the same binaries' API server
-# alone, no kubelet) runs first. EXECBOX_SKIP_KUBE=1 leaves the clusters out (their tests then skip).
+# alone, no kubelet) runs first; after mvn, the end-to-end script and the fault suite
+# (scripts/chaos.sh, about 4 minutes; EXECBOX_SKIP_CHAOS=1 leaves it out) run the built jar.
+# EXECBOX_SKIP_KUBE=1 leaves the clusters out (their tests then skip).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -75,14 +77,24 @@ if [[ $status == 0 ]]; then
   e2e_status=${PIPESTATUS[0]}
 fi
 
+chaos_status=0
+if [[ $status == 0 && -z ${EXECBOX_SKIP_CHAOS:-} ]]; then
+  echo "== fault suite (scripts/chaos.sh: PostgreSQL, the runtime and the server broken under traffic)"
+  bash scripts/chaos.sh | tee "$RUN/chaos.log"
+  chaos_status=${PIPESTATUS[0]}
+fi
+
 echo "== summary"
 source scripts/test-summary.sh
 count_reports "$ROOT"
 read -r ep ef < <(sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$RUN/e2e.log" 2>/dev/null || true)
 passed=$((passed + ${ep:-0})); failed=$((failed + ${ef:-0}))
+read -r cp cf < <(sed -n 's/^chaos: \([0-9]*\) passed, \([0-9]*\) failed.*$/\1 \2/p' "$RUN/chaos.log" 2>/dev/null || true)
+passed=$((passed + ${cp:-0})); failed=$((failed + ${cf:-0}))
 read -r fp ff < <(sed -n 's/^fast tier: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$RUN/fast.log" 2>/dev/null || true)
 passed=$((passed + ${fp:-0})); failed=$((failed + ${ff:-0}))
 [[ $e2e_status != 0 ]] && status=$e2e_status
+[[ $chaos_status != 0 && $status == 0 ]] && status=$chaos_status
 [[ $fast_status != 0 && $status == 0 ]] && status=$fast_status
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [[ $status == 0 ]] && echo "RESULT: PASS" || echo "RESULT: FAIL (mvn exit $status)"
