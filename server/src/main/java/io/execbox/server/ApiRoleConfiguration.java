@@ -42,7 +42,12 @@ class ApiRoleConfiguration {
     store
         .accounts()
         .ensureKey(
-            "acct_bootstrap", "bootstrap", "key_bootstrap", ApiKeys.hash(key), ApiKeys.prefix(key))
+            "acct_bootstrap",
+            "bootstrap",
+            properties.maxActiveSessions(),
+            "key_bootstrap",
+            ApiKeys.hash(key),
+            ApiKeys.prefix(key))
         .block(Duration.ofSeconds(30));
     log.info("bootstrap key {}… is ready", ApiKeys.prefix(key));
     return new BootstrapKey();

@@ -92,19 +92,32 @@ public final class AccountRepository {
   }
 
   /**
-   * Creates the account and key unless a key with that hash exists already (bootstrap keys from
-   * configuration); returns the key row either way.
+   * Makes sure the account exists with this quota (configuration owns it: a changed quota applies
+   * at the next start) and holds the key, unless a key with that hash exists already (bootstrap
+   * keys from configuration); returns the key row either way.
    */
   public Mono<ApiKeyRow> ensureKey(
-      String accountId, String accountName, String keyId, String keyHash, String keyPrefix) {
-    Mono<ApiKeyRow> create =
-        db.sql("INSERT INTO accounts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+      String accountId,
+      String accountName,
+      int maxActiveSessions,
+      String keyId,
+      String keyHash,
+      String keyPrefix) {
+    Mono<Long> account =
+        db.sql(
+                "INSERT INTO accounts (id, name, max_active_sessions) VALUES ($1, $2, $3)"
+                    + " ON CONFLICT (id) DO UPDATE"
+                    + " SET max_active_sessions = EXCLUDED.max_active_sessions")
             .bind(0, accountId)
             .bind(1, accountName)
+            .bind(2, maxActiveSessions)
             .fetch()
-            .rowsUpdated()
-            .then(insertKey(keyId, accountId, "bootstrap", keyHash, keyPrefix));
-    return tx.transactional(findActiveKeyByHash(keyHash).switchIfEmpty(create));
+            .rowsUpdated();
+    Mono<ApiKeyRow> key =
+        findActiveKeyByHash(keyHash)
+            .switchIfEmpty(
+                Mono.defer(() -> insertKey(keyId, accountId, "bootstrap", keyHash, keyPrefix)));
+    return tx.transactional(account.then(key));
   }
 
   /** The live (not revoked) key with this hash, if any. */
