@@ -295,9 +295,10 @@ public final class FlyBackend implements MachineBackend, MachineIo, AutoCloseabl
             io,
             timers,
             () -> alive(s),
-            code -> {
+            exit -> {
               s.agentExitAt.compareAndSet(null, Instant.now());
-              s.agentExit.compareAndSet(null, code);
+              s.agentOomKilled.compareAndSet(false, exit.oomKilled());
+              s.agentExit.compareAndSet(null, exit.code());
               synchronized (s) {
                 s.notifyAll();
               }

@@ -51,7 +51,7 @@ final class FlyObservations {
         if (agentCode == null) {
           return Observation.absent();
         }
-        return exited(ref, agentCode, false, started, s.agentExitAt.get());
+        return exited(ref, agentCode, s.agentOomKilled.get(), started, s.agentExitAt.get());
       case "stopped", "suspended":
         Integer eventCode = exitCode(exit);
         boolean oom = exit != null && exitEvent(exit).path("oom_killed").asBoolean(false);

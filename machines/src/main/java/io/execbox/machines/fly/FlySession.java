@@ -3,6 +3,7 @@ package io.execbox.machines.fly;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.execbox.machines.agent.AgentChannel;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** What this process knows of one session's machine. */
@@ -10,6 +11,7 @@ final class FlySession {
   final String sessionId;
   final AtomicReference<Integer> agentExit = new AtomicReference<>();
   final AtomicReference<Instant> agentExitAt = new AtomicReference<>();
+  final AtomicBoolean agentOomKilled = new AtomicBoolean();
   final AtomicReference<Instant> agentKilled = new AtomicReference<>();
 
   // guarded by this
