@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.transaction.TransactionException;
 import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketMessage;
@@ -43,6 +45,16 @@ public final class AttachHandler implements WebSocketHandler {
         .register(meters);
   }
 
+  /** An error frame's text for a failed attach: ours to say, never a framework's words. */
+  static String failure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof DataAccessException || t instanceof TransactionException) {
+        return "attach failed: the database is unavailable; attach again shortly";
+      }
+    }
+    return "attach failed: " + e.getMessage();
+  }
+
   @Override
   public Mono<Void> handle(WebSocketSession ws) {
     // AttachFilter authorised this path before the handshake (404 otherwise)
@@ -67,7 +79,7 @@ public final class AttachHandler implements WebSocketHandler {
             .onErrorResume(
                 e -> {
                   log.warn("attach {}: {}", sessionId, e.toString());
-                  return Flux.just(FrameCodec.error("attach failed: " + e.getMessage()));
+                  return Flux.just(FrameCodec.error(failure(e)));
                 })
             .takeUntilOther(c.abort.asMono())
             .doOnComplete(() -> c.control.tryEmitComplete());

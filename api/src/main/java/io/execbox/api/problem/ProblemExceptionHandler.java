@@ -2,6 +2,7 @@ package io.execbox.api.problem;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,10 @@ import reactor.core.publisher.Mono;
  */
 public final class ProblemExceptionHandler implements WebExceptionHandler {
   private static final Logger log = LoggerFactory.getLogger(ProblemExceptionHandler.class);
+  private static final long OUTAGE_LINE_EVERY = 5_000_000_000L;
   private final Problems problems;
+  private final AtomicLong lastOutageLine =
+      new AtomicLong(System.nanoTime() - OUTAGE_LINE_EVERY - 1);
 
   public ProblemExceptionHandler(Problems problems) {
     this.problems = problems;
@@ -37,7 +41,16 @@ public final class ProblemExceptionHandler implements WebExceptionHandler {
     if (ex instanceof MethodNotAllowedException m && !exchange.getResponse().isCommitted()) {
       exchange.getResponse().getHeaders().setAllow(m.getSupportedMethods());
     }
-    if (problem.status().is5xxServerError() && !(ex instanceof ApiException)) {
+    if (databaseDown(ex)) {
+      // an outage answers every request with 503: one line every few seconds says it, not one
+      // stack trace a request
+      long now = System.nanoTime();
+      long last = lastOutageLine.get();
+      if (now - last > OUTAGE_LINE_EVERY && lastOutageLine.compareAndSet(last, now)) {
+        log.warn(
+            "the database is unavailable (answering 503 until it is back): {}", rootMessage(ex));
+      }
+    } else if (problem.status().is5xxServerError() && !(ex instanceof ApiException)) {
       log.error(
           "unhandled error on {} {}",
           exchange.getRequest().getMethod(),
@@ -57,6 +70,19 @@ public final class ProblemExceptionHandler implements WebExceptionHandler {
                 exchange.getResponse(), problem, exchange.getRequest().getPath().value()));
   }
 
+  private static boolean databaseDown(Throwable ex) {
+    return !(ex instanceof ApiException)
+        && (has(ex, DataAccessException.class) || has(ex, TransactionException.class));
+  }
+
+  private static String rootMessage(Throwable ex) {
+    Throwable t = ex;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + t.getMessage();
+  }
+
   static ApiException toProblem(Throwable ex) {
     if (ex instanceof ApiException a) {
       return a;
@@ -65,7 +91,7 @@ public final class ProblemExceptionHandler implements WebExceptionHandler {
       return new ApiException(
           HttpStatus.PAYLOAD_TOO_LARGE, "Payload Too Large", "the request body is too large");
     }
-    if (has(ex, DataAccessException.class) || has(ex, TransactionException.class)) {
+    if (databaseDown(ex)) {
       // the database failed or could not be reached: nothing was done, and a retry may work
       return ApiException.unavailable("the database is unavailable; try again");
     }
