@@ -187,8 +187,7 @@ public record ExecboxProperties(
       String user,
       @DefaultValue("false") boolean readOnlyRoot,
       @DefaultValue("256MB") DataSize tmpSize,
-      @DefaultValue({"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL"})
-          List<String> capabilities,
+      @DefaultValue("CHOWN,DAC_OVERRIDE,FOWNER,SETUID,SETGID,KILL") String capabilities,
       @DefaultValue("" + DockerOptions.DEFAULT_PIDS_LIMIT) int pidsLimit) {
     /** Whether the host filters what sessions on the network may reach. */
     public enum Egress {
@@ -200,9 +199,7 @@ public record ExecboxProperties(
       present("execbox.docker.pull", pull);
       present("execbox.docker.egress", egress);
       present("execbox.docker.userns", userns);
-      if (capabilities == null || capabilities.equals(List.of("none"))) {
-        capabilities = List.of();
-      }
+      capabilities = capabilities == null ? "none" : capabilities.strip();
       atLeast("execbox.docker.pids-limit", pidsLimit, 1);
       if (present("execbox.docker.tmp-size", tmpSize).isNegative()) {
         throw new ConfigurationException("EXECBOX_DOCKER_TMP_SIZE must be 0 or more: " + tmpSize);
@@ -213,17 +210,24 @@ public record ExecboxProperties(
       }
       check("EXECBOX_DOCKER_NETWORK", () -> new DockerOptions.Network(network, true));
       check("EXECBOX_DOCKER_USER", () -> new DockerOptions.Sandbox(userns, user, false, 1, null));
-      List<String> caps = capabilities;
+      List<String> caps = capabilityList(capabilities);
       check(
           "EXECBOX_DOCKER_CAPABILITIES",
           () -> new DockerOptions.Sandbox(userns, null, false, 1, caps));
+    }
+
+    /** {@code none} or an empty value: no capability. */
+    private static List<String> capabilityList(String value) {
+      return value.isEmpty() || value.equalsIgnoreCase("none")
+          ? List.of()
+          : List.of(value.split(","));
     }
 
     private static void check(String variable, Runnable construct) {
       try {
         construct.run();
       } catch (IllegalArgumentException e) {
-        throw new ConfigurationException(variable + ": " + e.getMessage(), e);
+        throw new ConfigurationException(variable + ": " + e.getMessage());
       }
     }
 
@@ -235,7 +239,8 @@ public record ExecboxProperties(
           DockerOptions.DEFAULT_EXPOSE_HOST,
           installation,
           new DockerOptions.Network(network, egress == Egress.FILTERED),
-          new DockerOptions.Sandbox(userns, user, readOnlyRoot, tmpSize.toBytes(), capabilities));
+          new DockerOptions.Sandbox(
+              userns, user, readOnlyRoot, tmpSize.toBytes(), capabilityList(capabilities)));
     }
   }
 
