@@ -84,19 +84,7 @@ public final class DockerBackend implements MachineBackend, MachineIo {
 
   /** The network, created when missing, and its filter, put back when someone removed it. */
   private synchronized ManagedNetwork.Bridge ensureNetwork() {
-    DockerOptions.Network n = options.network();
-    ManagedNetwork.Bridge bridge = networks.ensure(n.name(), isPodman());
-    if (n.filtered()) {
-      if (!local()) {
-        throw new MachineException(
-            Kind.UNAVAILABLE,
-            "the runtime at "
-                + client.host().uri()
-                + " is on another host, whose packet filter execbox cannot set");
-      }
-      filter.ensure(bridge);
-    }
-    return bridge;
+    return networks.ensure(options.network(), isPodman(), local(), filter);
   }
 
   private boolean local() {

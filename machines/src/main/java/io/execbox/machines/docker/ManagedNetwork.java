@@ -34,6 +34,25 @@ final class ManagedNetwork {
   }
 
   /**
+   * The network of {@code settings}, created when missing, and its filter when it is to have one;
+   * {@code local} says whether the runtime is on this host, whose packet filter this process sets.
+   */
+  Bridge ensure(DockerOptions.Network settings, boolean podman, boolean local, EgressFilter f) {
+    Bridge bridge = ensure(settings.name(), podman);
+    if (settings.filtered()) {
+      if (!local) {
+        throw new MachineException(
+            Kind.UNAVAILABLE,
+            "the runtime at "
+                + client.host().uri()
+                + " is on another host, whose packet filter execbox cannot set");
+      }
+      f.ensure(bridge);
+    }
+    return bridge;
+  }
+
+  /**
    * The network {@code name}, created as a bridge with interface {@link #iface(String)} (and, on
    * Podman, its DNS server on the gateway) when the runtime has none of that name.
    */
