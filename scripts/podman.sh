@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A container runtime for execbox's docker backend on a machine without a Docker engine.
-#   podman.sh install          install podman, runc and catatonit from the distribution and configure them
+#   podman.sh install          install podman, runc, catatonit and nftables from the distribution and configure them
 #   podman.sh images           build the test images from local files only (no registry is ever contacted)
 #   podman.sh serve SOCKET     serve Podman's Docker-compatible API on a Unix socket (prints DOCKER_HOST=...)
 #   podman.sh stop SOCKET      stop that API service
@@ -12,11 +12,18 @@ SUDO=; [[ $(id -u) == 0 ]] || SUDO=sudo
 
 install() {
   # catatonit: the init that Podman makes each session's PID 1 (HostConfig.Init), only recommended by podman
+  # nft: the host's packet filter that keeps sessions on execbox's network off private ranges and the host
+  # (EXECBOX_DOCKER_EGRESS=filtered); a non-root PATH may lack /usr/sbin, so look there too
   if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v busybox >/dev/null \
-    || [[ ! -x /usr/libexec/podman/catatonit ]]; then
+    || [[ ! -x /usr/libexec/podman/catatonit ]] || ! PATH=$PATH:/usr/sbin:/sbin command -v nft >/dev/null; then
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq podman runc catatonit busybox-static >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq podman runc catatonit busybox-static nftables >/dev/null
   fi
+  # userns=auto (EXECBOX_DOCKER_USERNS=auto) takes each session's user IDs from the range of "containers"
+  local f
+  for f in /etc/subuid /etc/subgid; do
+    grep -qs '^containers:' "$f" || echo 'containers:2147483647:2147483648' | $SUDO tee -a "$f" >/dev/null
+  done
   if [[ ! -f $CONF ]] || ! grep -q 'execbox' "$CONF"; then
     $SUDO mkdir -p "$(dirname "$CONF")"
     $SUDO tee "$CONF" >/dev/null <<'CONF'

@@ -179,10 +179,84 @@ public record ExecboxProperties(
    * Settings of the docker backend ({@code execbox.docker.*}).
    *
    * @param pull Whether the runtime may pull a missing image: never or missing.
+   * @param network Bridge network of outgoing and exposed sessions; created when missing.
+   * @param egress filtered: the host's packet filter (nftables, needs root or CAP_NET_ADMIN and the
+   *     runtime on this host) keeps outgoing and exposed sessions away from 10/8, 172.16/12,
+   *     192.168/16, 169.254/16, 100.64/10 and the host's own addresses; open: no filter.
+   * @param userns auto: on Podman, each session gets a user namespace of its own (root inside is an
+   *     unprivileged uid outside); host: none.
+   * @param user uid or uid:gid every session's command runs as, whatever user its image names. When
+   *     absent, the image's own user.
+   * @param readOnlyRoot Whether a session's root filesystem is read-only (its files and writes then
+   *     go to /tmp only).
+   * @param tmpSize Size of the tmpfs on a session's /tmp (it counts against the memory limit); 0
+   *     for the image's /tmp on the container's unbounded writable layer.
+   * @param capabilities Capabilities a session's command keeps, comma-separated, or none; the
+   *     others are dropped.
+   * @param pidsLimit Most processes a session may run at once.
    */
-  public record Docker(@DefaultValue("never") DockerOptions.PullPolicy pull) {
+  public record Docker(
+      @DefaultValue("never") DockerOptions.PullPolicy pull,
+      @DefaultValue(DockerOptions.DEFAULT_NETWORK) String network,
+      @DefaultValue("filtered") Egress egress,
+      @DefaultValue("auto") DockerOptions.Userns userns,
+      String user,
+      @DefaultValue("false") boolean readOnlyRoot,
+      @DefaultValue("256MB") DataSize tmpSize,
+      @DefaultValue("CHOWN,DAC_OVERRIDE,FOWNER,SETUID,SETGID,KILL") String capabilities,
+      @DefaultValue("" + DockerOptions.DEFAULT_PIDS_LIMIT) int pidsLimit) {
+    /** Whether the host filters what sessions on the network may reach. */
+    public enum Egress {
+      FILTERED,
+      OPEN
+    }
+
     public Docker {
       present("execbox.docker.pull", pull);
+      present("execbox.docker.egress", egress);
+      present("execbox.docker.userns", userns);
+      capabilities = capabilities == null ? "none" : capabilities.strip();
+      atLeast("execbox.docker.pids-limit", pidsLimit, 1);
+      if (present("execbox.docker.tmp-size", tmpSize).isNegative()) {
+        throw new ConfigurationException("EXECBOX_DOCKER_TMP_SIZE must be 0 or more: " + tmpSize);
+      }
+      if (readOnlyRoot && tmpSize.toBytes() == 0) {
+        throw new ConfigurationException(
+            "EXECBOX_DOCKER_READ_ONLY_ROOT=true needs a /tmp: set EXECBOX_DOCKER_TMP_SIZE above 0");
+      }
+      check("EXECBOX_DOCKER_NETWORK", () -> new DockerOptions.Network(network, true));
+      check("EXECBOX_DOCKER_USER", () -> new DockerOptions.Sandbox(userns, user, false, 1, null));
+      List<String> caps = capabilityList(capabilities);
+      check(
+          "EXECBOX_DOCKER_CAPABILITIES",
+          () -> new DockerOptions.Sandbox(userns, null, false, 1, caps));
+    }
+
+    /** {@code none} or an empty value: no capability. */
+    private static List<String> capabilityList(String value) {
+      return value.isEmpty() || value.equalsIgnoreCase("none")
+          ? List.of()
+          : List.of(value.split(","));
+    }
+
+    private static void check(String variable, Runnable construct) {
+      try {
+        construct.run();
+      } catch (IllegalArgumentException e) {
+        throw new ConfigurationException(variable + ": " + e.getMessage());
+      }
+    }
+
+    /** These settings as the backend takes them. */
+    public DockerOptions options(String installation) {
+      return new DockerOptions(
+          pull,
+          pidsLimit,
+          DockerOptions.DEFAULT_EXPOSE_HOST,
+          installation,
+          new DockerOptions.Network(network, egress == Egress.FILTERED),
+          new DockerOptions.Sandbox(
+              userns, user, readOnlyRoot, tmpSize.toBytes(), capabilityList(capabilities)));
     }
   }
 

@@ -6,7 +6,6 @@ import io.execbox.machines.MachineIo;
 import io.execbox.machines.docker.DockerBackend;
 import io.execbox.machines.docker.DockerClient;
 import io.execbox.machines.docker.DockerHost;
-import io.execbox.machines.docker.DockerOptions;
 import io.execbox.machines.io.SessionIoHub;
 import io.execbox.machines.kubernetes.KubernetesBackend;
 import io.execbox.machines.kubernetes.PodOptions;
@@ -72,14 +71,7 @@ class MachinesConfiguration {
     } catch (IllegalStateException | IllegalArgumentException e) {
       throw new ConfigurationException(e.getMessage(), e);
     }
-    DockerBackend b =
-        new DockerBackend(
-            new DockerClient(host),
-            new DockerOptions(
-                settings.pull(),
-                DockerOptions.defaults().pidsLimit(),
-                DockerOptions.defaults().exposeHost(),
-                installation));
+    DockerBackend b = new DockerBackend(new DockerClient(host), settings.options(installation));
     try {
       b.ping();
     } catch (MachineException e) {
@@ -89,6 +81,17 @@ class MachinesConfiguration {
               + " does not answer ("
               + e.getMessage()
               + "); start Docker or `podman system service`, or set DOCKER_HOST",
+          e);
+    }
+    try {
+      b.prepare();
+    } catch (MachineException e) {
+      throw new ConfigurationException(
+          "the docker backend cannot sandbox sessions as configured: "
+              + e.getMessage()
+              + " (EXECBOX_DOCKER_EGRESS=filtered needs root or CAP_NET_ADMIN and nft on the"
+              + " runtime's host; EXECBOX_DOCKER_EGRESS=open and EXECBOX_DOCKER_USERNS=host"
+              + " turn the filter and the user namespace off)",
           e);
     }
     log.info("docker backend on {}", host.uri());

@@ -1,6 +1,7 @@
 package io.execbox.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.execbox.machines.docker.DockerOptions;
 import io.execbox.server.ExecboxProperties.Backend;
@@ -121,5 +122,51 @@ class ConfigurationTreeTest {
   void rolesMayBeWrittenWithSpacesAndInAnyCase() {
     assertThat(bind(Map.of("EXECBOX_ROLES", "API, Operator")).roles())
         .isEqualTo(List.of(Role.API, Role.OPERATOR));
+  }
+
+  @Test
+  void theDockerSandboxSettingsBindWithSafeDefaultsAndBadOnesStopTheStartWithTheirName() {
+    DockerOptions d = bind(Map.of()).docker().options("inst");
+    assertThat(d.network()).isEqualTo(new DockerOptions.Network("execbox", true));
+    assertThat(d.sandbox()).isEqualTo(DockerOptions.Sandbox.defaults());
+    assertThat(d.pidsLimit()).isEqualTo(1024);
+
+    DockerOptions set =
+        bind(Map.of(
+                "EXECBOX_DOCKER_NETWORK", "sandboxes",
+                "EXECBOX_DOCKER_EGRESS", "open",
+                "EXECBOX_DOCKER_USERNS", "host",
+                "EXECBOX_DOCKER_USER", "1000:1000",
+                "EXECBOX_DOCKER_READ_ONLY_ROOT", "true",
+                "EXECBOX_DOCKER_TMP_SIZE", "64MB",
+                "EXECBOX_DOCKER_CAPABILITIES", "none",
+                "EXECBOX_DOCKER_PIDS_LIMIT", "50"))
+            .docker()
+            .options("inst");
+    assertThat(set.network()).isEqualTo(new DockerOptions.Network("sandboxes", false));
+    assertThat(set.sandbox())
+        .isEqualTo(
+            new DockerOptions.Sandbox(
+                DockerOptions.Userns.HOST, "1000:1000", true, 64L * 1024 * 1024, List.of()));
+    assertThat(set.pidsLimit()).isEqualTo(50);
+
+    for (Map.Entry<String, String> bad :
+        Map.of(
+                "EXECBOX_DOCKER_USER", "root",
+                "EXECBOX_DOCKER_NETWORK", "../x",
+                "EXECBOX_DOCKER_CAPABILITIES", "CHOWN,rm -rf")
+            .entrySet()) {
+      assertThatThrownBy(() -> bind(Map.of(bad.getKey(), bad.getValue())))
+          .hasRootCauseInstanceOf(ConfigurationException.class)
+          .rootCause()
+          .hasMessageContaining(bad.getKey());
+    }
+    assertThatThrownBy(
+            () ->
+                bind(
+                    Map.of(
+                        "EXECBOX_DOCKER_READ_ONLY_ROOT", "true", "EXECBOX_DOCKER_TMP_SIZE", "0")))
+        .rootCause()
+        .hasMessageContaining("EXECBOX_DOCKER_TMP_SIZE");
   }
 }

@@ -18,17 +18,6 @@ import java.util.Set;
 /** Pure functions from a session to the Engine API's container configuration. */
 final class ContainerRequests {
   /**
-   * What a root shell needs to work on files in its own container: CHOWN and FOWNER to set owners
-   * and modes of files it did not create, DAC_OVERRIDE to read and write regardless of permission
-   * bits (package managers and build tools expect root to), SETUID and SETGID to drop to another
-   * user (su, setpriv, installers), KILL to signal those processes. Everything else of the default
-   * set is dropped: MKNOD (devices), NET_RAW (crafted packets on the bridge), SYS_CHROOT, SETPCAP,
-   * SETFCAP, FSETID, AUDIT_WRITE.
-   */
-  static final List<String> CAPABILITIES =
-      List.of("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL");
-
-  /**
    * Exposed sessions may also listen below 1024 (port 80 is the usual ask): Podman leaves {@code
    * ip_unprivileged_port_start} at 1024. It only concerns the container's own network namespace.
    */
@@ -47,8 +36,16 @@ final class ContainerRequests {
     return "execbox-" + SessionIds.objectName(sessionId);
   }
 
-  /** The body of {@code POST /containers/create}. */
+  /** The body of {@code POST /containers/create} on Docker. */
   static ObjectNode create(MachineSpec m, DockerOptions options) {
+    return create(m, options, false);
+  }
+
+  /**
+   * The body of {@code POST /containers/create}; {@code podman} says whether the runtime is Podman,
+   * which has a user namespace per container.
+   */
+  static ObjectNode create(MachineSpec m, DockerOptions options, boolean podman) {
     SessionSpec spec = m.spec();
     if (spec.getImage() == null || spec.getImage().isBlank()) {
       throw new MachineException(Kind.INVALID_SPEC, "image is required");
@@ -100,10 +97,7 @@ final class ContainerRequests {
       host.put("NanoCpus", m.cpuMillis() * 1_000_000L);
     }
     host.put("PidsLimit", options.pidsLimit());
-    host.putArray("CapDrop").add("ALL");
-    ArrayNode caps = host.putArray("CapAdd");
-    CAPABILITIES.forEach(caps::add);
-    host.putArray("SecurityOpt").add("no-new-privileges");
+    ArrayNode caps = sandbox(c, host, options.sandbox(), podman);
     // Never AutoRemove: the exit code would go with the container.
     host.put("AutoRemove", false);
     // The runtime's init (Podman's catatonit, Docker's docker-init) is PID 1 and the command its
@@ -129,8 +123,41 @@ final class ContainerRequests {
         binding.addObject().put("HostIp", options.exposeHost()).put("HostPort", "");
       }
     }
-    // OUTGOING and EXPOSED take the runtime's default network (Docker's bridge, Podman's podman).
+    if (network != NetworkMode.NONE) {
+      // The network execbox manages (ManagedNetwork), filtered by the host (EgressFilter).
+      host.put("NetworkMode", options.network().name());
+    }
     return c;
+  }
+
+  /**
+   * No capability beyond the sandbox's list, no privilege gained through setuid files, the user and
+   * user namespace it names, a size-bounded tmpfs on /tmp and optionally a read-only root; returns
+   * the capabilities added, for the network's to join them.
+   */
+  private static ArrayNode sandbox(
+      ObjectNode c, ObjectNode host, DockerOptions.Sandbox s, boolean podman) {
+    host.putArray("CapDrop").add("ALL");
+    ArrayNode caps = host.putArray("CapAdd");
+    host.putArray("SecurityOpt").add("no-new-privileges");
+    if (s.user() != null) {
+      // Podman would make added capabilities effective for a non-root user too (DAC_OVERRIDE would
+      // let uid 1000 write anywhere): a configured user keeps none.
+      c.put("User", s.user());
+    } else {
+      s.capabilities().forEach(caps::add);
+    }
+    if (podman && s.userns() == DockerOptions.Userns.AUTO) {
+      host.put("UsernsMode", "auto");
+    }
+    if (s.tmpSize() > 0) {
+      // Podman copies what the image (and the session's files) put in /tmp into the tmpfs.
+      host.putObject("Tmpfs").put("/tmp", "rw,nosuid,nodev,mode=1777,size=" + s.tmpSize());
+    }
+    if (s.readOnlyRoot()) {
+      host.put("ReadonlyRootfs", true);
+    }
+    return caps;
   }
 
   static String portKey(PortSpec p) {

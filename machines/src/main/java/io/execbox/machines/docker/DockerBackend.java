@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.execbox.crds.FileSpec;
 import io.execbox.crds.Labels;
+import io.execbox.crds.NetworkMode;
 import io.execbox.machines.ChangeListeners;
 import io.execbox.machines.IoChannel;
 import io.execbox.machines.MachineBackend;
@@ -56,6 +57,8 @@ public final class DockerBackend implements MachineBackend, MachineIo {
   private final Containers containers;
   private final ContainerIo io;
   private final ChangeListeners listeners = new ChangeListeners();
+  private final ManagedNetwork networks;
+  private final EgressFilter filter = new EgressFilter();
 
   public DockerBackend(DockerClient client, DockerOptions options) {
     this.client = client;
@@ -63,6 +66,29 @@ public final class DockerBackend implements MachineBackend, MachineIo {
     this.mapper = client.mapper();
     this.containers = new Containers(client);
     this.io = new ContainerIo(client, containers);
+    this.networks = new ManagedNetwork(client);
+  }
+
+  /**
+   * Makes ready what sessions need of the host before the first one: the network of {@code
+   * outgoing} and {@code exposed} sessions and its packet filter, and the user IDs of Podman's
+   * {@code userns=auto}. Start-up calls it so that a host that cannot give them stops it with the
+   * reason; each networked session's create checks the network and its filter again.
+   */
+  public void prepare() {
+    ensureNetwork();
+    if (options.sandbox().userns() == DockerOptions.Userns.AUTO && isPodman() && local()) {
+      UserIds.requireContainersRange();
+    }
+  }
+
+  /** The network, created when missing, and its filter, put back when someone removed it. */
+  private synchronized ManagedNetwork.Bridge ensureNetwork() {
+    return networks.ensure(options.network(), isPodman(), local(), filter);
+  }
+
+  private boolean local() {
+    return client.host().uri().startsWith("unix:");
   }
 
   @Override
@@ -93,7 +119,10 @@ public final class DockerBackend implements MachineBackend, MachineIo {
   @Override
   public MachineRef create(MachineSpec spec) {
     String name = ContainerRequests.containerName(spec.sessionId());
-    ObjectNode body = ContainerRequests.create(spec, options);
+    ObjectNode body = ContainerRequests.create(spec, options, isPodman());
+    if (spec.spec().networkOrDefault() != NetworkMode.NONE) {
+      ensureNetwork();
+    }
     List<FileSpec> files = spec.spec().getFiles();
     // Built before anything is created, so that a bad file fails the session without a container.
     byte[] tar = files == null || files.isEmpty() ? null : ContainerFiles.tar(files, Instant.now());
@@ -277,6 +306,12 @@ public final class DockerBackend implements MachineBackend, MachineIo {
   public void destroy(String sessionId) {
     String name = ContainerRequests.containerName(sessionId);
     HttpResponse r = client.delete(API + "/containers/" + name + "?force=1&v=1");
+    // Podman 4.3 with userns=auto answers 500 "device or resource busy" (its shm mount) to most
+    // removals right after an exit, and removes the container all the same: the next try finds it
+    // gone.
+    for (int tries = 1; tries < 4 && r.message().contains("resource busy"); tries++) {
+      r = client.delete(API + "/containers/" + name + "?force=1&v=1");
+    }
     // 409: a removal is already under way.
     if (r.ok() || r.status() == 404 || r.status() == 409) {
       return;

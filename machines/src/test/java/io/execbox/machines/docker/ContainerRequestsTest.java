@@ -78,9 +78,54 @@ class ContainerRequestsTest {
     assertThat(texts(h.path("SecurityOpt"))).containsExactly("no-new-privileges");
     assertThat(h.path("AutoRemove").asBoolean(true)).isFalse();
     assertThat(h.path("Init").asBoolean()).as("the runtime's init is PID 1").isTrue();
-    // Outgoing: the runtime's default network.
-    assertThat(h.has("NetworkMode")).isFalse();
+    // Outgoing: the network execbox manages, behind the host's filter.
+    assertThat(h.path("NetworkMode").asText()).isEqualTo("execbox");
     assertThat(c.has("ExposedPorts")).isFalse();
+    // The sandbox's defaults: a bounded /tmp, the image's user, a writable root.
+    assertThat(h.path("Tmpfs").path("/tmp").asText()).endsWith(",size=268435456");
+    assertThat(c.has("User")).isFalse();
+    assertThat(h.path("ReadonlyRootfs").asBoolean(false)).isFalse();
+    // Docker has no user namespace per container; Podman gets userns=auto.
+    assertThat(h.has("UsernsMode")).isFalse();
+  }
+
+  @Test
+  void theSandboxSettingsReachTheRuntime() {
+    DockerOptions o =
+        DockerOptions.defaults()
+            .withSandbox(
+                new DockerOptions.Sandbox(
+                    DockerOptions.Userns.AUTO, "1000:1000", true, 1024 * 1024, List.of("cap_kill")))
+            .withNetwork(new DockerOptions.Network("sandboxes", true));
+    JsonNode c =
+        ContainerRequests.create(
+            new MachineSpec(SESSION, "acct_1", spec(), 500, 256, Instant.now(), null), o, true);
+    JsonNode h = c.path("HostConfig");
+    assertThat(c.path("User").asText()).isEqualTo("1000:1000");
+    assertThat(h.path("UsernsMode").asText()).isEqualTo("auto");
+    assertThat(h.path("ReadonlyRootfs").asBoolean()).isTrue();
+    assertThat(h.path("Tmpfs").path("/tmp").asText()).endsWith(",size=1048576");
+    assertThat(texts(h.path("CapAdd"))).as("a configured user keeps no capability").isEmpty();
+    assertThat(h.path("NetworkMode").asText()).isEqualTo("sandboxes");
+    DockerOptions root =
+        o.withSandbox(
+            new DockerOptions.Sandbox(
+                DockerOptions.Userns.HOST, null, false, 0, List.of("cap_kill")));
+    JsonNode r =
+        ContainerRequests.create(
+                new MachineSpec(SESSION, "acct_1", spec(), 500, 256, Instant.now(), null),
+                root,
+                true)
+            .path("HostConfig");
+    assertThat(texts(r.path("CapAdd"))).containsExactly("KILL");
+    assertThat(r.has("UsernsMode")).isFalse();
+    assertThat(r.has("Tmpfs")).isFalse();
+    assertThatThrownBy(
+            () -> new DockerOptions.Sandbox(DockerOptions.Userns.AUTO, "root", false, 1, null))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> new DockerOptions.Sandbox(DockerOptions.Userns.AUTO, null, true, 0, null))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
