@@ -156,15 +156,21 @@ def first_byte_direct(api, ns):
     return t
 
 
-def first_byte_execbox(base, key):
+def create_and_attach(base, key, command):
+    """Creates a session of the command and attaches to it: (session id, socket)."""
     import attach
-    body = json.dumps({"image": IMAGE, "command": ["sh", "-c", "echo hi"]}).encode()
-    t0 = time.perf_counter()
+    body = json.dumps({"image": IMAGE, "command": command}).encode()
     req = urllib.request.Request(base + "/v1/sessions", data=body, method="POST",
                                  headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
     with urllib.request.urlopen(req) as r:
         sid = json.load(r)["id"]
-    sock = attach.connect(base, sid, key)
+    return sid, attach.connect(base, sid, key)
+
+
+def first_byte_execbox(base, key):
+    import attach
+    t0 = time.perf_counter()
+    sid, sock = create_and_attach(base, key, ["sh", "-c", "echo hi"])
     reader = attach.Reader(sock)
     while True:
         op, msg = reader.message()
@@ -246,12 +252,7 @@ def throughput_direct(api, ns):
 
 def throughput_execbox(base, key):
     import attach
-    body = json.dumps({"image": IMAGE, "command": P3_COMMAND}).encode()
-    req = urllib.request.Request(base + "/v1/sessions", data=body, method="POST",
-                                 headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
-    with urllib.request.urlopen(req) as r:
-        sid = json.load(r)["id"]
-    sock = attach.connect(base, sid, key)
+    sid, sock = create_and_attach(base, key, P3_COMMAND)
     reader = attach.Reader(sock)
     first = None; total = 0; end = None
     while end is None:

@@ -4,6 +4,7 @@ import io.execbox.crds.Labels;
 import io.execbox.machines.MachineException;
 import io.execbox.machines.MachineException.Kind;
 import io.execbox.machines.agent.AgentBinary;
+import io.execbox.machines.agent.AgentSecrets;
 import io.execbox.machines.agent.AgentTransport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -19,18 +20,13 @@ import io.fabric8.kubernetes.client.PortForward;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The in-machine agent on Kubernetes (docs/AGENT.md): delivered by a ConfigMap holding the binary,
@@ -167,13 +163,7 @@ final class PodAgents {
 
   /** The session's agent secret: HMAC-SHA256 of its id under the installation's key, in hex. */
   String secret(String sessionId) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(sessionId.getBytes(StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return AgentSecrets.derive(key, sessionId);
   }
 
   /** Dials the agent of the Pod {@code podName} through {@code pods/portforward}. */

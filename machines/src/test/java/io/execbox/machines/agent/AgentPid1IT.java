@@ -64,11 +64,7 @@ class AgentPid1IT {
         assertThat(agent.exitCode(Duration.ofSeconds(30))).as("podman run's exit").isEqualTo(3);
         stop.waitFor(30, TimeUnit.SECONDS);
       } finally {
-        new ProcessBuilder("podman", "rm", "-f", name)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start()
-            .waitFor(30, TimeUnit.SECONDS);
+        remove(name);
       }
     }
   }
@@ -100,13 +96,17 @@ class AgentPid1IT {
         c.resume(0);
         return c.readToExit(0, true).exit;
       } finally {
-        new ProcessBuilder("podman", "rm", "-f", name)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start()
-            .waitFor(30, TimeUnit.SECONDS);
+        remove(name);
       }
     }
+  }
+
+  private static void remove(String container) throws Exception {
+    new ProcessBuilder("podman", "rm", "-f", container)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start()
+        .waitFor(30, TimeUnit.SECONDS);
   }
 
   private static List<String> podmanRun(String name, List<String> args, String... options) {
