@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
+import io.execbox.crds.Labels;
 import io.execbox.machines.kubernetes.TestCluster;
 import io.execbox.store.DatabaseSettings;
 import io.execbox.store.TestDatabase;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
@@ -99,6 +101,11 @@ class HelmInstallIT {
         String id =
             c.create(Client.sh("echo installed; read l; echo got:$l; echo oops >&2; exit 3"));
         Client.Attach a = c.attach(id);
+        // the chart's operator runs it behind the agent it delivers (the command waits on stdin)
+        Pod pod = awaitSessionPod(kube, ns, id);
+        assertThat(pod.getMetadata().getLabels()).containsEntry(Labels.AGENT, "true");
+        assertThat(kube.configMaps().inNamespace(ns).list().getItems())
+            .anyMatch(m -> m.getMetadata().getName().startsWith("execbox-agent-"));
         a.stdin("hello\n");
         assertThat(a.awaitClose(Duration.ofSeconds(120))).isEqualTo(1000);
         assertThat(a.out()).isEqualTo("installed\ngot:hello\n");
@@ -115,6 +122,18 @@ class HelmInstallIT {
         TestCluster.deleteNamespace(kube, ns);
       }
     }
+  }
+
+  private static Pod awaitSessionPod(KubernetesClient kube, String ns, String sessionId) {
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < end) {
+      var pods = kube.pods().inNamespace(ns).withLabel(Labels.SESSION, sessionId).list().getItems();
+      if (!pods.isEmpty()) {
+        return pods.get(0);
+      }
+      Client.sleep(250);
+    }
+    throw new AssertionError("no Pod of session " + sessionId + " in " + ns);
   }
 
   /** Whether {@code user} may do {@code verb} on {@code resource} in {@code ns}, by RBAC. */
