@@ -48,9 +48,9 @@ public record SessionView(
    */
   static final String DEFAULT_COMMAND_FROM_LOG =
       "the image's default command runs without the in-machine agent (give a command to get it):"
-          + " its output is read from the Pod's log, stdout and stderr merged on stdout, and may be"
-          + " cut short by the node's runtime (then it ends with an error frame); stdin cannot be"
-          + " half-closed and stop waits out the grace period";
+          + " its output is read from the Pod's log, stdout and stderr merged on stdout; a"
+          + " containerd before 1.6.22/1.7.3 can cut its end short without any sign; stdin cannot"
+          + " be half-closed and stop waits out the grace period";
 
   /** How the session reaches the network; {@code host} and {@code ports} once it is exposed. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
