@@ -199,7 +199,7 @@ public record ExecboxProperties(
       @DefaultValue("never") DockerOptions.PullPolicy pull,
       @DefaultValue(DockerOptions.DEFAULT_NETWORK) String network,
       @DefaultValue("filtered") Egress egress,
-      @DefaultValue("auto") DockerOptions.Userns userns,
+      @DefaultValue("host") DockerOptions.Userns userns,
       String user,
       @DefaultValue("false") boolean readOnlyRoot,
       @DefaultValue("256MB") DataSize tmpSize,

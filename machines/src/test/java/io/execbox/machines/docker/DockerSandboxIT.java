@@ -50,9 +50,13 @@ class DockerSandboxIT {
   }
 
   @Test
-  void byDefaultRootInsideIsAnUnprivilegedUserOfTheHost() throws Exception {
+  void withAUserNamespaceRootInsideIsAnUnprivilegedUserOfTheHost() throws Exception {
     assumeThat(defaults.isPodman()).as("a user namespace per container is Podman's").isTrue();
-    DockerRuns.Run r = run(defaults, "id -u; cat /proc/self/uid_map; cat /proc/self/gid_map");
+    DockerBackend auto =
+        with(
+            new DockerOptions.Sandbox(
+                DockerOptions.Userns.AUTO, null, false, DockerOptions.DEFAULT_TMP_SIZE, null));
+    DockerRuns.Run r = run(auto, "id -u; cat /proc/self/uid_map; cat /proc/self/gid_map");
     List<String> lines = r.stdout().lines().map(String::strip).toList();
     assertThat(lines.get(0)).isEqualTo("0");
     // "inside outside count": uid 0 inside is a high uid of the host's containers range
@@ -64,10 +68,8 @@ class DockerSandboxIT {
   }
 
   @Test
-  void theHostsUserNamespaceWhenAsked() throws Exception {
-    DockerBackend host =
-        with(new DockerOptions.Sandbox(DockerOptions.Userns.HOST, null, false, 0, null));
-    DockerRuns.Run r = run(host, "cat /proc/self/uid_map");
+  void byDefaultTheHostsUserNamespace() throws Exception {
+    DockerRuns.Run r = run(defaults, "cat /proc/self/uid_map");
     assertThat(r.stdout().strip().split("\\s+")).containsExactly("0", "0", "4294967295");
   }
 
