@@ -51,6 +51,7 @@ enum err {
   E_LENGTH,
   E_VERSION,
   E_HELLO,
+  E_STDIN_OWNER,
 };
 
 /*

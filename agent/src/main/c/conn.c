@@ -34,6 +34,7 @@ static const char *const messages[] = {
     [E_LENGTH] = "bad frame length",
     [E_VERSION] = "unsupported protocol version",
     [E_HELLO] = "already authenticated",
+    [E_STDIN_OWNER] = "stdin is written by a newer connection",
 };
 
 struct conn {
@@ -46,6 +47,7 @@ struct conn {
   unsigned char out[OUTBUF];
   size_t outoff, outlen;
   int welcome, taken, resumed, exit_queued;
+  unsigned hello; /* the number of its HELLO among all accepted ones */
   uint64_t cursor; /* the next output offset to send */
   struct {
     enum err e;
@@ -55,6 +57,13 @@ struct conn {
 };
 
 static struct conn C[MAX_CONNS];
+
+/*
+ * Stdin is taken only from the connection that authenticated last. A control plane that dials
+ * again after a broken connection resends stdin from what its WELCOME counted; frames that the
+ * broken connection still held in the kernel, read after that count, would arrive twice.
+ */
+static unsigned hellos;
 
 static void put32(unsigned char *p, uint32_t v) {
   p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
@@ -205,6 +214,7 @@ static void hello(struct conn *c, const unsigned char *p, uint32_t len, int64_t 
   }
   c->welcome = 1;
   c->taken = P.taken > 0;
+  c->hello = ++hellos;
 }
 
 static void dispatch(struct conn *c, int type, uint32_t ch, const unsigned char *p, uint32_t len,
@@ -246,13 +256,22 @@ static void dispatch(struct conn *c, int type, uint32_t ch, const unsigned char 
       if (P.ended && c->exit_queued && offset >= O.head) exit_requested = 1;
       break;
     case T_STDIN:
+      if (c->hello != hellos) {
+        e = E_STDIN_OWNER;
+        break;
+      }
       e = stdin_take(p, len);
       if (e == E_WINDOW) {
         refuse(c, e, now);
         return;
       }
       break;
-    case T_STDIN_CLOSE: stdin_close(); break;
+    case T_STDIN_CLOSE:
+      if (c->hello != hellos)
+        e = E_STDIN_OWNER;
+      else
+        stdin_close();
+      break;
     case T_SIGNAL: e = process_signal(p[0]); break;
   }
   if (e) error(c, e, ch);

@@ -352,7 +352,10 @@ public final class AgentChannel implements IoChannel {
           throw new IOException("interrupted", e);
         }
       }
-      int n = (int) Math.min(data.length - at, Math.min(STDIN_FRAME, STDIN_WINDOW));
+      // what is in flight and this frame together stay within the agent's window, which it
+      // enforces: a reader that cut its output keeps its stdin from being taken (E_WINDOW)
+      long room = STDIN_WINDOW - stdin.inFlight();
+      int n = (int) Math.min(data.length - at, Math.min(STDIN_FRAME, room));
       byte[] chunk = Arrays.copyOfRange(data, at, at + n);
       stdin.sent(chunk);
       at += n;

@@ -118,7 +118,7 @@ class AgentConnectionsIT {
       while (!rb.stdoutText().equals("two\n")) {
         rb.take(b.next());
       }
-      a.closeStdin();
+      b.closeStdin(); // b authenticated last: stdin is its to write
       while (ra.exit == null) {
         ra.take(a.next());
       }
@@ -126,6 +126,26 @@ class AgentConnectionsIT {
         rb.take(b.next());
       }
       assertThat(ra.exit).isEqualTo(rb.exit);
+    }
+  }
+
+  @Test
+  void stdinIsTakenOnlyFromTheConnectionThatAuthenticatedLast() throws Exception {
+    try (LocalAgent agent = LocalAgent.start("sh", "-c", "read x; echo got $x");
+        AgentTestClient older = agent.connect();
+        AgentTestClient newer = agent.connect()) {
+      older.stdin("old\n".getBytes(StandardCharsets.UTF_8));
+      AgentFrame f = older.next();
+      assertThat(f.type()).as("frame %s", f).isEqualTo(AgentFrames.ERROR);
+      assertThat(AgentFrames.error(f.payload()))
+          .isEqualTo("stdin is written by a newer connection");
+      newer.stdin("new\n".getBytes(StandardCharsets.UTF_8));
+      newer.resume(0);
+      Received r = new Received(0);
+      while (r.exit == null) {
+        r.take(newer.next());
+      }
+      assertThat(r.stdoutText()).isEqualTo("got new\n");
     }
   }
 
