@@ -89,7 +89,9 @@ class FlyBackendIT {
     }
     assertThat(backend.list()).as("machines left after destroy").isEmpty();
     assertThat(sim.liveMachines()).isEmpty();
-    assertThat(sim.containers()).as("containers left behind").isEmpty();
+    List<String> left = sim.containersDescribed();
+    sim.removeContainers();
+    assertThat(left).as("containers left behind").isEmpty();
     assertThat(sim.rateLimitViolations())
         .as("requests beyond Fly's rate limits: %s", sim.rateLimitViolationsByAction())
         .isZero();

@@ -126,6 +126,24 @@ public final class FlySimulator implements AutoCloseable {
     return runtime.containers();
   }
 
+  /** Each container of this simulator still there, with its name and state, for a failure. */
+  public List<String> containersDescribed() {
+    List<String> out = new ArrayList<>();
+    for (String c : runtime.containers()) {
+      out.add(runtime.describe(c));
+    }
+    return out;
+  }
+
+  /**
+   * Removes every container of this simulator, so that one test's leftover fails only that test.
+   */
+  public void removeContainers() {
+    for (String c : runtime.containers()) {
+      runtime.remove(c);
+    }
+  }
+
   /** The machines whose metadata has {@code key} = {@code value}, destroyed ones included. */
   public List<String> machinesWithMetadata(String key, String value) {
     List<String> out = new ArrayList<>();

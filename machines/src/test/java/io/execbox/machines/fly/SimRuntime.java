@@ -112,8 +112,35 @@ final class SimRuntime {
     docker.post(API + "/containers/" + id + "/kill?signal=" + signal);
   }
 
+  /**
+   * Removes the container, asking again while Podman answers that it cannot yet (a container still
+   * being killed or cleaned up is refused with a 409 or 500 for a moment): a machine the simulator
+   * calls destroyed has no container left.
+   */
   void remove(String id) {
-    docker.delete(API + "/containers/" + id + "?force=true&v=true");
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      int status = docker.delete(API + "/containers/" + id + "?force=true&v=true").status();
+      if ((status >= 200 && status < 300) || status == 404 || System.nanoTime() > until) {
+        return;
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** The container's id, name and state, as Podman tells them. */
+  String describe(String id) {
+    JsonNode c = docker.get(API + "/containers/" + id + "/json").json(mapper);
+    return id.substring(0, Math.min(12, id.length()))
+        + " "
+        + c.path("Name").asText()
+        + " "
+        + c.path("State").path("Status").asText();
   }
 
   /** Every container of this simulator still there. */
