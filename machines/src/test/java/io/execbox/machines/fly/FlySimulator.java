@@ -121,11 +121,6 @@ public final class FlySimulator implements AutoCloseable {
     return out;
   }
 
-  /** The containers of this simulator still in the runtime. */
-  public List<String> containers() {
-    return runtime.containers();
-  }
-
   /** Each container of this simulator still there, with its name and state, for a failure. */
   public List<String> containersDescribed() {
     List<String> out = new ArrayList<>();
@@ -321,9 +316,7 @@ public final class FlySimulator implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    for (String c : runtime.containers()) {
-      runtime.remove(c);
-    }
+    removeContainers();
     threads.shutdownNow();
   }
 

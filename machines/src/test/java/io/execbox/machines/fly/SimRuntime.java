@@ -113,15 +113,15 @@ final class SimRuntime {
   }
 
   /**
-   * Removes the container, asking again while Podman answers that it cannot yet (a container still
-   * being killed or cleaned up is refused with a 409 or 500 for a moment): a machine the simulator
-   * calls destroyed has no container left.
+   * Removes the container, asking again (for 30 s at most) while Podman's answer is neither a
+   * success nor 404: a machine the simulator calls destroyed must have no container left. Which
+   * refusal left one on a fresh CI machine is not known; a 409 means a removal is under way.
    */
   void remove(String id) {
     long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (true) {
-      int status = docker.delete(API + "/containers/" + id + "?force=true&v=true").status();
-      if ((status >= 200 && status < 300) || status == 404 || System.nanoTime() > until) {
+      HttpResponse r = docker.delete(API + "/containers/" + id + "?force=true&v=true");
+      if (r.ok() || r.status() == 404 || System.nanoTime() > until) {
         return;
       }
       try {
